@@ -43,6 +43,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _frames
 from . import _semconv as sc
+from ._records import Input, Output, Pending, Response, ToolCall
 from ._telemetry import Telemetry
 from .attributes import (
     SessionConfig,
@@ -101,134 +102,6 @@ _DELTA_TYPES = frozenset(
 )
 
 
-class _Pending:
-    """A client ``response.create`` not yet matched with a ``response.created``."""
-
-    __slots__ = ("at", "input", "instructions", "metadata", "out_of_band", "tools")
-
-    def __init__(self, at: int, response: Any) -> None:
-        response = as_mapping(response)
-        self.at = at
-        self.out_of_band = response.get("conversation") == "none"
-        self.metadata = response.get("metadata")
-        self.instructions = as_str(response.get("instructions"))
-        self.tools = response.get("tools") if isinstance(response.get("tools"), list) else None
-        self.input = response.get("input") if isinstance(response.get("input"), list) else None
-
-
-class _Input:
-    """A conversation item that is input to a response: user speech or text, or a tool result."""
-
-    __slots__ = (
-        "audio",
-        "call_id",
-        "committed_at",
-        "id",
-        "kind",
-        "response",
-        "speech_seconds",
-        "speech_stopped_at",
-        "text",
-        "transcript_status",
-    )
-
-    def __init__(self, item_id: str, kind: str) -> None:
-        self.id = item_id
-        self.kind = kind  # "audio" | "text" | "tool_result"
-        self.text: Optional[str] = None
-        self.call_id: Optional[str] = None
-        self.committed_at: Optional[int] = None
-        self.speech_stopped_at: Optional[int] = None
-        self.speech_seconds: Optional[float] = None
-        self.transcript_status: Optional[str] = None  # "pending" | "completed" | "failed"
-        self.response: Optional[_Response] = None
-        self.audio: Optional[bytearray] = None
-
-
-class _Output:
-    """An output item of a response."""
-
-    __slots__ = ("arguments", "audio_bytes", "call_id", "id", "name", "server_label", "text", "type")
-
-    def __init__(self, item_id: str, type_: str) -> None:
-        self.id = item_id
-        self.type = type_
-        self.name: Optional[str] = None
-        self.call_id: Optional[str] = None
-        self.arguments: Optional[str] = None
-        self.server_label: Optional[str] = None
-        self.text: Optional[list[str]] = None
-        self.audio_bytes = 0
-
-
-class _Response:
-    __slots__ = (
-        "audio_bytes",
-        "audio_out",
-        "deadline",
-        "done_at",
-        "ended",
-        "first_audio_at",
-        "first_chunk_at",
-        "heard_seconds",
-        "held",
-        "id",
-        "inputs",
-        "instructions",
-        "interrupted",
-        "metadata",
-        "out_of_band",
-        "outputs",
-        "span",
-        "start",
-        "status",
-        "status_reason",
-        "text_length",
-        "tools",
-        "trigger",
-        "truncated",
-    )
-
-    def __init__(self, response_id: str, start: int, trigger: str) -> None:
-        self.id = response_id
-        self.start = start
-        self.trigger = trigger
-        self.span: Optional[Span] = None
-        self.first_chunk_at: Optional[int] = None
-        self.first_audio_at: Optional[int] = None
-        self.audio_bytes = 0
-        self.outputs: dict[str, _Output] = {}
-        self.inputs: list[_Input] = []
-        self.status: Optional[str] = None
-        self.status_reason: Optional[str] = None
-        self.done_at: Optional[int] = None
-        self.out_of_band = False
-        self.metadata: Any = None
-        self.instructions: Optional[str] = None
-        self.tools: Optional[list[Any]] = None
-        self.interrupted = False
-        self.truncated = False
-        self.heard_seconds: Optional[float] = None
-        self.held = False
-        self.deadline = 0
-        self.ended = False
-        self.text_length = 0
-        self.audio_out: Optional[bytearray] = None
-
-
-class _ToolCall:
-    __slots__ = ("arguments", "call_id", "kind", "name", "response_id", "server_label", "start")
-
-    def __init__(self, call_id: str, name: Optional[str], start: int, response_id: Optional[str]) -> None:
-        self.call_id = call_id
-        self.name = name
-        self.start = start
-        self.response_id = response_id
-        self.arguments: Optional[str] = None
-        self.kind = "function"
-        self.server_label: Optional[str] = None
-
-
 class RealtimeSession:
     """The state of one realtime session, turned into spans and metrics as events arrive."""
 
@@ -256,15 +129,15 @@ class RealtimeSession:
         self.session_id: Optional[str] = None
         self.conversation_id: Optional[str] = None
         self._started = clock()
-        self._responses: dict[str, _Response] = {}
-        self._held: list[_Response] = []
+        self._responses: dict[str, Response] = {}
+        self._held: list[Response] = []
         self._next_deadline = 0
-        self._pending: deque[_Pending] = deque(maxlen=_MAX_TRACKED)
-        self._inputs: dict[str, _Input] = {}
-        self._conv_inputs: list[_Input] = []
-        self._tools: dict[str, _ToolCall] = {}
-        self._audio_items: dict[str, _Response] = {}
-        self._mcp: dict[str, _ToolCall] = {}
+        self._pending: deque[Pending] = deque(maxlen=_MAX_TRACKED)
+        self._inputs: dict[str, Input] = {}
+        self._conv_inputs: list[Input] = []
+        self._tools: dict[str, ToolCall] = {}
+        self._audio_items: dict[str, Response] = {}
+        self._mcp: dict[str, ToolCall] = {}
         self._speech: dict[str, int] = {}  # item id -> audio_start_ms, until speech_stopped
         self._last_commit_sent: Optional[int] = None
         self._input_audio_bytes = 0
@@ -510,7 +383,7 @@ class RealtimeSession:
     def _client(self, event: dict[str, Any], now: int) -> None:
         type_ = event.get("type")
         if type_ == "response.create":
-            self._pending.append(_Pending(now, event.get("response")))
+            self._pending.append(Pending(now, event.get("response")))
         elif type_ == "conversation.item.create":
             self._on_client_item(as_mapping(event.get("item")), now)
         elif type_ == "conversation.item.truncate":
@@ -625,11 +498,11 @@ class RealtimeSession:
         self._release_all(now)  # a new turn starts: earlier held responses are complete
         self._start_response(response_id, payload, now)
 
-    def _start_response(self, response_id: str, payload: Any, now: int) -> _Response:
+    def _start_response(self, response_id: str, payload: Any, now: int) -> Response:
         payload = as_mapping(payload)
         pending = self._match_pending(payload)
         out_of_band = pending.out_of_band if pending is not None else False
-        inputs: list[_Input] = []
+        inputs: list[Input] = []
         if not out_of_band:
             inputs, self._conv_inputs = self._conv_inputs, []
         audio_input = next((i for i in reversed(inputs) if i.kind == "audio"), None)
@@ -639,7 +512,7 @@ class RealtimeSession:
             start, trigger = audio_input.committed_at, "server_vad"
         else:
             start, trigger = now, "unknown"
-        response = _Response(response_id, min(start, now), trigger)
+        response = Response(response_id, min(start, now), trigger)
         response.inputs = inputs
         response.out_of_band = out_of_band
         response.metadata = payload.get("metadata") if payload.get("metadata") is not None else None
@@ -682,7 +555,7 @@ class RealtimeSession:
             self._fail_in_flight(oldest, "abandoned", now)
         return response
 
-    def _match_pending(self, payload: Any) -> Optional[_Pending]:
+    def _match_pending(self, payload: Any) -> Optional[Pending]:
         if not self._pending:
             return None
         metadata = payload.get("metadata")
@@ -697,13 +570,13 @@ class RealtimeSession:
                 return pending
         return self._pending.popleft()
 
-    def _response_for(self, response_id: str, now: int) -> _Response:
+    def _response_for(self, response_id: str, now: int) -> Response:
         response = self._responses.get(response_id)
         if response is None:
             response = self._start_response(response_id, {"id": response_id}, now)
         return response
 
-    def _audio(self, response: _Response, item_id: Optional[str], count: int, now: int) -> None:
+    def _audio(self, response: Response, item_id: Optional[str], count: int, now: int) -> None:
         if response.first_audio_at is None:
             response.first_audio_at = now
             if response.first_chunk_at is None:
@@ -713,7 +586,7 @@ class RealtimeSession:
         if item_id:
             output = response.outputs.get(item_id)
             if output is None:
-                output = response.outputs[item_id] = _Output(item_id, "message")
+                output = response.outputs[item_id] = Output(item_id, "message")
             output.audio_bytes += count
             if self._audio_items.get(item_id) is not response:
                 self._remember(self._audio_items, item_id, response)
@@ -752,7 +625,7 @@ class RealtimeSession:
             return
         output = response.outputs.get(item_id)
         if output is None:
-            output = response.outputs[item_id] = _Output(item_id, "message")
+            output = response.outputs[item_id] = Output(item_id, "message")
         if output.text is None:
             output.text = []
         output.text.append(delta)
@@ -769,7 +642,7 @@ class RealtimeSession:
             return
         output = response.outputs.get(item_id)
         if output is None:
-            output = response.outputs[item_id] = _Output(item_id, "message")
+            output = response.outputs[item_id] = Output(item_id, "message")
         output.text = [text]
 
     def _on_output_item(self, event: dict[str, Any], now: int) -> None:
@@ -781,7 +654,7 @@ class RealtimeSession:
         response = self._response_for(response_id, now)
         output = response.outputs.get(item_id)
         if output is None:
-            output = response.outputs[item_id] = _Output(item_id, as_str(item.get("type")) or "message")
+            output = response.outputs[item_id] = Output(item_id, as_str(item.get("type")) or "message")
         else:
             output.type = as_str(item.get("type")) or output.type
         output.name = as_str(item.get("name")) or output.name
@@ -805,7 +678,7 @@ class RealtimeSession:
         response = self._response_for(response_id, now)
         output = response.outputs.get(item_id)
         if output is None:
-            output = response.outputs[item_id] = _Output(item_id, "function_call")
+            output = response.outputs[item_id] = Output(item_id, "function_call")
         output.type = "function_call"
         output.call_id = call_id or output.call_id
         output.name = as_str(event.get("name")) or output.name
@@ -813,12 +686,12 @@ class RealtimeSession:
             output.arguments = event["arguments"]
         self._register_tool(output, response, now)
 
-    def _register_tool(self, output: _Output, response: _Response, now: int) -> None:
+    def _register_tool(self, output: Output, response: Response, now: int) -> None:
         if not output.call_id or output.call_id in self._tools:
             if output.call_id and output.name and self._tools[output.call_id].name is None:
                 self._tools[output.call_id].name = output.name
             return
-        call = _ToolCall(output.call_id, output.name, now, response.id)
+        call = ToolCall(output.call_id, output.name, now, response.id)
         call.arguments = output.arguments
         self._remember(self._tools, output.call_id, call)
 
@@ -840,7 +713,7 @@ class RealtimeSession:
                 continue
             output = response.outputs.get(item_id)
             if output is None:
-                output = response.outputs[item_id] = _Output(item_id, as_str(item.get("type")) or "message")
+                output = response.outputs[item_id] = Output(item_id, as_str(item.get("type")) or "message")
             output.type = as_str(item.get("type")) or output.type
             output.name = output.name or as_str(item.get("name"))
             output.call_id = output.call_id or as_str(item.get("call_id"))
@@ -958,7 +831,7 @@ class RealtimeSession:
             return
         call = self._mcp.get(item_id)
         if call is None:
-            call = _ToolCall(item_id, None, now, as_str(event.get("response_id")))
+            call = ToolCall(item_id, None, now, as_str(event.get("response_id")))
             call.kind = "extension"
             self._remember(self._mcp, item_id, call)
         if type_ == "response.mcp_call_arguments.done" and isinstance(event.get("arguments"), str):
@@ -1029,7 +902,7 @@ class RealtimeSession:
 
     # ------------------------------------------------------------------ internals: endings
 
-    def _mark_interrupted(self, response: _Response) -> None:
+    def _mark_interrupted(self, response: Response) -> None:
         if response.interrupted:
             return
         response.interrupted = True
@@ -1041,13 +914,13 @@ class RealtimeSession:
         except Exception:
             _logger.debug("interruption metric failed", exc_info=True)
 
-    def _awaits_transcript(self, response: _Response) -> bool:
+    def _awaits_transcript(self, response: Response) -> bool:
         return any(i.kind == "audio" and i.transcript_status == "pending" for i in response.inputs)
 
-    def _awaits_truncation(self, response: _Response, now: int) -> bool:
+    def _awaits_truncation(self, response: Response, now: int) -> bool:
         return response.audio_bytes > 0 and not response.truncated
 
-    def _hold_or_end(self, response: _Response, now: int) -> None:
+    def _hold_or_end(self, response: Response, now: int) -> None:
         deadline = 0
         if self._awaits_transcript(response):
             deadline = max(deadline, now + int(self._settings.transcript_wait_seconds * _NS))
@@ -1072,7 +945,7 @@ class RealtimeSession:
         for response in list(self._held):
             self._end_response(response, now)
 
-    def _end_response(self, response: _Response, now: int) -> None:
+    def _end_response(self, response: Response, now: int) -> None:
         if response.ended:
             return
         response.ended = True
@@ -1096,7 +969,7 @@ class RealtimeSession:
             self._content(response, now)
         span.end(end_time=response.done_at if response.done_at is not None else now)
 
-    def _fail_in_flight(self, response: _Response, error_type: str, now: int) -> None:
+    def _fail_in_flight(self, response: Response, error_type: str, now: int) -> None:
         """End a response that never got response.done, as failed."""
         response.done_at = now
         if response.span is not None:
@@ -1106,7 +979,7 @@ class RealtimeSession:
             self._record_response_metrics(response, None, "failed", None, None, {}, error_type=error_type)
         self._end_response(response, now)
 
-    def _end_tool(self, call: _ToolCall, now: int, result: Optional[str], failed: bool) -> None:
+    def _end_tool(self, call: ToolCall, now: int, result: Optional[str], failed: bool) -> None:
         name = call.name or "unknown"
         attrs: dict[str, Any] = {
             sc.GEN_AI_OPERATION_NAME: sc.OPERATION_EXECUTE_TOOL,
@@ -1215,14 +1088,14 @@ class RealtimeSession:
 
     # ------------------------------------------------------------------ internals: helpers
 
-    def _input(self, item_id: str, kind: str) -> _Input:
+    def _input(self, item_id: str, kind: str) -> Input:
         item = self._inputs.get(item_id)
         if item is None:
-            item = _Input(item_id, kind)
+            item = Input(item_id, kind)
             self._remember(self._inputs, item_id, item)
         return item
 
-    def _queue_input(self, item: _Input) -> None:
+    def _queue_input(self, item: Input) -> None:
         if item.response is None and item not in self._conv_inputs:
             self._conv_inputs.append(item)
             if len(self._conv_inputs) > _MAX_TRACKED:
@@ -1234,7 +1107,7 @@ class RealtimeSession:
         if len(store) > _MAX_TRACKED:
             del store[next(iter(store))]
 
-    def _latest_open(self) -> Optional[_Response]:
+    def _latest_open(self) -> Optional[Response]:
         for response in reversed(list(self._responses.values())):
             if response.done_at is None and not response.ended:
                 return response
@@ -1245,7 +1118,7 @@ class RealtimeSession:
             return DEFAULT_FORMAT
         return parse_format(name) or DEFAULT_FORMAT
 
-    def _voice_to_voice(self, response: _Response) -> Optional[float]:
+    def _voice_to_voice(self, response: Response) -> Optional[float]:
         if response.first_audio_at is None:
             return None
         stopped = [i.speech_stopped_at for i in response.inputs if i.kind == "audio" and i.speech_stopped_at]
@@ -1266,7 +1139,7 @@ class RealtimeSession:
 
     def _record_response_metrics(
         self,
-        response: _Response,
+        response: Response,
         usage: Any,
         status: Optional[str],
         ttfc: Optional[float],
@@ -1292,7 +1165,7 @@ class RealtimeSession:
         except Exception:
             _logger.debug("response metrics failed", exc_info=True)
 
-    def _bt_metadata(self, response: Optional[_Response], payload: Any) -> dict[str, Any]:
+    def _bt_metadata(self, response: Optional[Response], payload: Any) -> dict[str, Any]:
         metadata: dict[str, Any] = {"provider": self.provider}
         if self.model:
             metadata["model"] = self.model
@@ -1337,7 +1210,7 @@ class RealtimeSession:
                 attrs[sc.GEN_AI_TOOL_DEFINITIONS] = tools
         return attrs
 
-    def _content(self, response: _Response, now: int) -> None:
+    def _content(self, response: Response, now: int) -> None:
         """Attach captured content to a response span (span modes) and/or emit it as an event."""
         from .content import input_messages, output_messages
 
@@ -1473,7 +1346,7 @@ def _message_text(content: Any) -> Optional[str]:
     return "".join(texts) if texts else None
 
 
-def _bt_output(response: _Response, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+def _bt_output(response: Response, outputs: list[dict[str, Any]]) -> dict[str, Any]:
     content = "".join(
         part.get("content", "")
         for message in outputs

@@ -1,0 +1,137 @@
+"""Plain records the session state machine keeps: pending creates, inputs, outputs, responses, tool calls."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from opentelemetry.trace import Span
+
+from .attributes import as_mapping, as_str
+
+
+class Pending:
+    """A client ``response.create`` not yet matched with a ``response.created``."""
+
+    __slots__ = ("at", "input", "instructions", "metadata", "out_of_band", "tools")
+
+    def __init__(self, at: int, response: Any) -> None:
+        response = as_mapping(response)
+        self.at = at
+        self.out_of_band = response.get("conversation") == "none"
+        self.metadata = response.get("metadata")
+        self.instructions = as_str(response.get("instructions"))
+        self.tools = response.get("tools") if isinstance(response.get("tools"), list) else None
+        self.input = response.get("input") if isinstance(response.get("input"), list) else None
+
+
+class Input:
+    """A conversation item that is input to a response: user speech or text, or a tool result."""
+
+    __slots__ = (
+        "audio",
+        "call_id",
+        "committed_at",
+        "id",
+        "kind",
+        "response",
+        "speech_seconds",
+        "speech_stopped_at",
+        "text",
+        "transcript_status",
+    )
+
+    def __init__(self, item_id: str, kind: str) -> None:
+        self.id = item_id
+        self.kind = kind  # "audio" | "text" | "tool_result"
+        self.text: Optional[str] = None
+        self.call_id: Optional[str] = None
+        self.committed_at: Optional[int] = None
+        self.speech_stopped_at: Optional[int] = None
+        self.speech_seconds: Optional[float] = None
+        self.transcript_status: Optional[str] = None  # "pending" | "completed" | "failed"
+        self.response: Optional[Response] = None
+        self.audio: Optional[bytearray] = None
+
+
+class Output:
+    """An output item of a response."""
+
+    __slots__ = ("arguments", "audio_bytes", "call_id", "id", "name", "server_label", "text", "type")
+
+    def __init__(self, item_id: str, type_: str) -> None:
+        self.id = item_id
+        self.type = type_
+        self.name: Optional[str] = None
+        self.call_id: Optional[str] = None
+        self.arguments: Optional[str] = None
+        self.server_label: Optional[str] = None
+        self.text: Optional[list[str]] = None
+        self.audio_bytes = 0
+
+
+class Response:
+    __slots__ = (
+        "audio_bytes",
+        "audio_out",
+        "deadline",
+        "done_at",
+        "ended",
+        "first_audio_at",
+        "first_chunk_at",
+        "heard_seconds",
+        "held",
+        "id",
+        "inputs",
+        "instructions",
+        "interrupted",
+        "metadata",
+        "out_of_band",
+        "outputs",
+        "span",
+        "start",
+        "status",
+        "status_reason",
+        "text_length",
+        "tools",
+        "trigger",
+        "truncated",
+    )
+
+    def __init__(self, response_id: str, start: int, trigger: str) -> None:
+        self.id = response_id
+        self.start = start
+        self.trigger = trigger
+        self.span: Optional[Span] = None
+        self.first_chunk_at: Optional[int] = None
+        self.first_audio_at: Optional[int] = None
+        self.audio_bytes = 0
+        self.outputs: dict[str, Output] = {}
+        self.inputs: list[Input] = []
+        self.status: Optional[str] = None
+        self.status_reason: Optional[str] = None
+        self.done_at: Optional[int] = None
+        self.out_of_band = False
+        self.metadata: Any = None
+        self.instructions: Optional[str] = None
+        self.tools: Optional[list[Any]] = None
+        self.interrupted = False
+        self.truncated = False
+        self.heard_seconds: Optional[float] = None
+        self.held = False
+        self.deadline = 0
+        self.ended = False
+        self.text_length = 0
+        self.audio_out: Optional[bytearray] = None
+
+
+class ToolCall:
+    __slots__ = ("arguments", "call_id", "kind", "name", "response_id", "server_label", "start")
+
+    def __init__(self, call_id: str, name: Optional[str], start: int, response_id: Optional[str]) -> None:
+        self.call_id = call_id
+        self.name = name
+        self.start = start
+        self.response_id = response_id
+        self.arguments: Optional[str] = None
+        self.kind = "function"
+        self.server_label: Optional[str] = None
