@@ -345,9 +345,7 @@ def _on_recv_error(connection: Any, exc: BaseException, api: str) -> None:
         frame = exc.rcvd or exc.sent
         code = frame.code if frame is not None else 1006
         error = None if isinstance(exc, ConnectionClosedOK) else exc
-        closing = connection.__dict__.get(CLOSING_ATTR) or getattr(
-            connection, "_intentionally_closed", False
-        )
+        closing = connection.__dict__.get(CLOSING_ATTR) or getattr(connection, "_intentionally_closed", False)
         if closing:
             return  # the app's close() ends the session
         can_reconnect = (

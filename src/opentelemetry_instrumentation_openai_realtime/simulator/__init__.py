@@ -1,0 +1,80 @@
+"""A local simulator of the OpenAI Realtime API, for tests, demos and benchmarks.
+
+It runs a real WebSocket server on ``127.0.0.1`` that the real ``openai`` client connects to, and plays
+scripted *scenarios* in either protocol dialect (``"ga"``: ``client.realtime``; ``"beta"``:
+``client.beta.realtime``). Every server event can be validated against the installed SDK's own models.
+
+::
+
+    from openai import AsyncOpenAI
+    from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, scenarios
+
+    sim = RealtimeSimulator(scenarios.voice_turn(), dialect="ga")
+    async with sim:
+        client = AsyncOpenAI(**sim.client_options())  # base_url + websocket_base_url
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            for _ in range(3):
+                await conn.input_audio_buffer.append(audio=sim_audio)
+            async for event in conn:
+                ...
+    assert sim.errors == []
+
+Modules:
+
+* :mod:`.server` -- :class:`RealtimeSimulator`, :class:`SimConnection`, :class:`SimResponse`;
+* :mod:`.scenarios` -- canned scenarios and the steps to compose new ones;
+* :mod:`.events` -- server event builders for both dialects and :func:`validate_server_event`.
+
+Requires only ``websockets >= 13`` (the ``simulator`` extra); ``openai`` and ``pydantic`` are imported
+lazily, by :func:`validate_server_event` only.
+"""
+
+from __future__ import annotations
+
+from . import events, scenarios
+from .events import (
+    DIALECTS,
+    Dialect,
+    Event,
+    EventValidationError,
+    IdFactory,
+    audio_chunk,
+    event_type,
+    installed_dialects,
+    make_id,
+    server_event_types,
+    validate_server_event,
+)
+from .scenarios import Step, Timing
+from .server import (
+    RealtimeSimulator,
+    Scenario,
+    SimConnection,
+    SimMessage,
+    SimResponse,
+    SimulatorDisconnected,
+)
+
+__all__ = [
+    "DIALECTS",
+    "Dialect",
+    "Event",
+    "EventValidationError",
+    "IdFactory",
+    "RealtimeSimulator",
+    "Scenario",
+    "SimConnection",
+    "SimMessage",
+    "SimResponse",
+    "SimulatorDisconnected",
+    "Step",
+    "Timing",
+    "audio_chunk",
+    "event_type",
+    "events",
+    "installed_dialects",
+    "make_id",
+    "scenarios",
+    "server_event_types",
+    "validate_server_event",
+]
