@@ -25,7 +25,9 @@ CHUNK = audio_chunk(100)
 
 
 def _has(api: str, cls_name: str, attr: str) -> bool:
-    module = "openai.resources.realtime.realtime" if api == "ga" else "openai.resources.beta.realtime.realtime"
+    module = (
+        "openai.resources.realtime.realtime" if api == "ga" else "openai.resources.beta.realtime.realtime"
+    )
     try:
         mod = __import__(module, fromlist=[cls_name])
     except ImportError:

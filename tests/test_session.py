@@ -49,7 +49,9 @@ def audio_delta(rid: str, item: str = "item_out") -> dict[str, Any]:
 
 
 def voice_input(session: Any, clock: Any, item: str = "item_user") -> None:
-    session.server_event({"type": "input_audio_buffer.speech_started", "audio_start_ms": 1000, "item_id": item})
+    session.server_event(
+        {"type": "input_audio_buffer.speech_started", "audio_start_ms": 1000, "item_id": item}
+    )
     clock.advance(1500)
     session.server_event({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 2500, "item_id": item})
     clock.advance(20)
@@ -116,7 +118,9 @@ def test_client_triggered_turn_starts_at_response_create(make_session, pipeline,
     clock.advance(40)
     session.server_event(created("resp_1"))
     clock.advance(100)
-    session.server_event({"type": "response.output_text.delta", "response_id": "resp_1", "item_id": "i", "delta": "Hi"})
+    session.server_event(
+        {"type": "response.output_text.delta", "response_id": "resp_1", "item_id": "i", "delta": "Hi"}
+    )
     clock.advance(100)
     session.server_event(done("resp_1"))
     (turn,) = pipeline.responses()
@@ -178,7 +182,10 @@ def test_failed_response_is_an_error(make_session, pipeline):
         done(
             "resp_1",
             status="failed",
-            status_details={"type": "failed", "error": {"type": "server_error", "code": "internal", "message": "x"}},
+            status_details={
+                "type": "failed",
+                "error": {"type": "server_error", "code": "internal", "message": "x"},
+            },
         )
     )
     session.close()
@@ -190,11 +197,15 @@ def test_failed_response_is_an_error(make_session, pipeline):
     assert durations[0].attributes["error.type"] == "server_error"
 
 
-@pytest.mark.parametrize("reason,expected", [("max_output_tokens", "length"), ("content_filter", "content_filter")])
+@pytest.mark.parametrize(
+    "reason,expected", [("max_output_tokens", "length"), ("content_filter", "content_filter")]
+)
 def test_incomplete_finish_reasons(make_session, pipeline, reason, expected):
     session = make_session()
     session.server_event(created("r"))
-    session.server_event(done("r", status="incomplete", status_details={"type": "incomplete", "reason": reason}))
+    session.server_event(
+        done("r", status="incomplete", status_details={"type": "incomplete", "reason": reason})
+    )
     assert pipeline.responses()[0].attributes["gen_ai.response.finish_reasons"] == (expected,)
 
 
@@ -212,7 +223,10 @@ def test_input_transcript_belongs_to_the_response_it_caused(make_session, pipeli
     """The user's transcript lands on its response, before or after response.done."""
     session = make_session(capture_content="SPAN_ONLY")
     session.server_event(
-        {"type": "session.updated", "session": {"audio": {"input": {"transcription": {"model": "whisper-1"}}}}}
+        {
+            "type": "session.updated",
+            "session": {"audio": {"input": {"transcription": {"model": "whisper-1"}}}},
+        }
     )
     voice_input(session, clock)
     transcript = {
@@ -243,7 +257,9 @@ def test_input_transcript_belongs_to_the_response_it_caused(make_session, pipeli
 def test_transcript_wait_is_bounded(make_session, pipeline, clock):
     """A transcript that never comes does not hold the span past its deadline."""
     session = make_session(capture_content=True, transcript_wait_seconds=2)
-    session.server_event({"type": "session.updated", "session": {"input_audio_transcription": {"model": "w"}}})
+    session.server_event(
+        {"type": "session.updated", "session": {"input_audio_transcription": {"model": "w"}}}
+    )
     voice_input(session, clock)
     session.server_event(created("resp_1"))
     session.server_event(done("resp_1"))
@@ -258,7 +274,9 @@ def test_transcript_wait_is_bounded(make_session, pipeline, clock):
 
 def test_transcription_failure_is_recorded(make_session, pipeline, clock):
     session = make_session()
-    session.server_event({"type": "session.updated", "session": {"input_audio_transcription": {"model": "w"}}})
+    session.server_event(
+        {"type": "session.updated", "session": {"input_audio_transcription": {"model": "w"}}}
+    )
     voice_input(session, clock)
     session.server_event(created("resp_1"))
     session.server_event(done("resp_1"))
@@ -284,7 +302,12 @@ def test_truncation_records_heard_audio(make_session, pipeline, clock, truncate_
     session.server_event(created("resp_1"))
     for _ in range(10):  # 1 s of audio
         session.server_frame(frame(audio_delta("resp_1", item="item_a")))
-    truncate = {"type": "conversation.item.truncate", "item_id": "item_a", "content_index": 0, "audio_end_ms": 400}
+    truncate = {
+        "type": "conversation.item.truncate",
+        "item_id": "item_a",
+        "content_index": 0,
+        "audio_end_ms": 400,
+    }
     if not truncate_after_done:
         session.client_event(truncate)
     session.server_event(
@@ -322,8 +345,16 @@ def test_truncation_of_a_completed_response_during_playback(make_session, pipeli
 
 def function_call_turn(session: Any, clock: Any, rid: str, call_id: str, name: str = "get_weather") -> None:
     session.server_event(created(rid))
-    item = {"id": f"item_{call_id}", "type": "function_call", "call_id": call_id, "name": name, "arguments": ""}
-    session.server_event({"type": "response.output_item.added", "response_id": rid, "output_index": 0, "item": item})
+    item = {
+        "id": f"item_{call_id}",
+        "type": "function_call",
+        "call_id": call_id,
+        "name": name,
+        "arguments": "",
+    }
+    session.server_event(
+        {"type": "response.output_item.added", "response_id": rid, "output_index": 0, "item": item}
+    )
     session.server_event(
         {
             "type": "response.function_call_arguments.done",
@@ -400,12 +431,16 @@ def test_unanswered_tool_call_makes_no_failed_span(make_session, pipeline, clock
 def test_out_of_band_responses_are_routed_by_id(make_session, pipeline, clock):
     """Interleaved in-band and out-of-band responses keep their own deltas and usage."""
     session = make_session()
-    session.client_event({"type": "response.create", "response": {"conversation": "none", "metadata": {"k": "v"}}})
+    session.client_event(
+        {"type": "response.create", "response": {"conversation": "none", "metadata": {"k": "v"}}}
+    )
     session.client_event({"type": "response.create"})
     session.server_event(created("resp_main"))
     session.server_event(created("resp_oob", metadata={"k": "v"}))
     session.server_frame(frame(audio_delta("resp_main")))
-    session.server_event({"type": "response.output_text.delta", "response_id": "resp_oob", "item_id": "x", "delta": "a"})
+    session.server_event(
+        {"type": "response.output_text.delta", "response_id": "resp_oob", "item_id": "x", "delta": "a"}
+    )
     session.server_frame(frame(audio_delta("resp_main")))
     session.server_event(done("resp_oob", metadata={"k": "v"}))
     session.server_event(done("resp_main"))
@@ -413,7 +448,9 @@ def test_out_of_band_responses_are_routed_by_id(make_session, pipeline, clock):
     spans = {s.attributes["gen_ai.response.id"]: s for s in pipeline.responses()}
     assert spans["resp_oob"].attributes["openai.realtime.response.out_of_band"] is True
     assert "openai.realtime.response.audio.generated_seconds" not in spans["resp_oob"].attributes
-    assert spans["resp_main"].attributes["openai.realtime.response.audio.generated_seconds"] == pytest.approx(0.2)
+    assert spans["resp_main"].attributes["openai.realtime.response.audio.generated_seconds"] == pytest.approx(
+        0.2
+    )
     assert "openai.realtime.response.out_of_band" not in spans["resp_main"].attributes
 
 
@@ -423,7 +460,13 @@ def test_error_event_becomes_a_span_event(make_session, pipeline):
     session.server_event(
         {
             "type": "error",
-            "error": {"type": "invalid_request_error", "code": "bad", "message": "nope", "param": "x", "event_id": "e1"},
+            "error": {
+                "type": "invalid_request_error",
+                "code": "bad",
+                "message": "nope",
+                "param": "x",
+                "event_id": "e1",
+            },
         }
     )
     session.server_event(done("resp_1"))
@@ -477,7 +520,9 @@ def test_reconnect_keeps_the_session_span(make_session, pipeline, clock):
 
 def test_expired_session(make_session, pipeline):
     session = make_session()
-    session.server_event({"type": "error", "error": {"type": "invalid_request_error", "code": "session_expired"}})
+    session.server_event(
+        {"type": "error", "error": {"type": "invalid_request_error", "code": "session_expired"}}
+    )
     session.close()
     assert pipeline.session_span().attributes["openai.realtime.session.status"] == "expired"
 
@@ -510,8 +555,14 @@ def test_metrics_have_low_cardinality_attributes(make_session, pipeline, clock):
         assert name in metrics, name
         for point in metrics[name]:
             keys = set(point.attributes)
-            assert keys <= {"gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model",
-                            "gen_ai.token.type", "error.type", "gen_ai.tool.name"}
+            assert keys <= {
+                "gen_ai.operation.name",
+                "gen_ai.provider.name",
+                "gen_ai.request.model",
+                "gen_ai.token.type",
+                "error.type",
+                "gen_ai.tool.name",
+            }
     tokens = {p.attributes["gen_ai.token.type"]: p.sum for p in metrics["gen_ai.client.token.usage"]}
     assert tokens == {"input": 120, "output": 60}
 
@@ -535,13 +586,25 @@ def test_input_audio_seconds_from_client_appends(make_session, pipeline):
     session.client_event({"type": "input_audio_buffer.append", "audio": AUDIO_100MS})
     session.client_frame(json.dumps({"type": "input_audio_buffer.append", "audio": AUDIO_100MS}))
     session.close()
-    assert pipeline.session_span().attributes["openai.realtime.session.audio.input.seconds"] == pytest.approx(0.2)
+    assert pipeline.session_span().attributes["openai.realtime.session.audio.input.seconds"] == pytest.approx(
+        0.2
+    )
 
 
 def test_garbage_never_raises(make_session, pipeline):
     session = make_session()
-    for junk in (b"", b"not json", b"[1,2]", b'{"type":', b'{"type":"response.output_audio.delta"}', 42, None,
-                 {"type": 5}, {"type": "response.done", "response": "x"}, {"type": "response.created"}):
+    for junk in (
+        b"",
+        b"not json",
+        b"[1,2]",
+        b'{"type":',
+        b'{"type":"response.output_audio.delta"}',
+        42,
+        None,
+        {"type": 5},
+        {"type": "response.done", "response": "x"},
+        {"type": "response.created"},
+    ):
         session.server_frame(junk)
         session.server_event(junk)
         session.client_event(junk)

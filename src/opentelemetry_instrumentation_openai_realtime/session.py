@@ -137,6 +137,8 @@ class RealtimeSession:
         self._conv_inputs: list[Input] = []
         self._tools: dict[str, ToolCall] = {}
         self._audio_items: dict[str, Response] = {}
+        self._recent: dict[str, Span] = {}  # response id -> span, also after it ended
+        self._call_speech: dict[str, int] = {}  # call id -> end of the user speech that led to it
         self._mcp: dict[str, ToolCall] = {}
         self._speech: dict[str, int] = {}  # item id -> audio_start_ms, until speech_stopped
         self._last_commit_sent: Optional[int] = None
@@ -188,8 +190,12 @@ class RealtimeSession:
         """A context whose current span is the given (or the latest) response in flight, or the session."""
         try:
             with self._lock:
-                response = self._responses.get(response_id) if response_id else self._latest_open()
-                if response is not None and response.span is not None and not response.ended:
+                if response_id:
+                    span = self._recent.get(response_id)
+                    if span is not None:
+                        return trace.set_span_in_context(span, self._context)
+                response = self._latest_open()
+                if response is not None and response.span is not None:
                     return trace.set_span_in_context(response.span, self._context)
         except Exception:
             _logger.debug("response_context failed", exc_info=True)
@@ -484,6 +490,7 @@ class RealtimeSession:
             if item_id not in self._inputs:
                 input_ = self._input(item_id, "tool_result")
                 input_.call_id = as_str(item.get("call_id"))
+                input_.speech_stopped_at = self._call_speech.get(input_.call_id or "")
                 if self._capture:
                     input_.text = _string(item.get("output"))
                 self._queue_input(input_)
@@ -549,6 +556,7 @@ class RealtimeSession:
             start_time=response.start,
         )
         self._responses[response_id] = response
+        self._remember(self._recent, response_id, response.span)
         self._counts["responses"] += 1
         if len(self._responses) > _MAX_TRACKED:  # a server that never sends response.done
             oldest = next(iter(self._responses.values()))
@@ -692,6 +700,9 @@ class RealtimeSession:
                 self._tools[output.call_id].name = output.name
             return
         call = ToolCall(output.call_id, output.name, now, response.id)
+        speech_end = self._speech_end(response)
+        if speech_end is not None:
+            self._remember(self._call_speech, output.call_id, speech_end)
         call.arguments = output.arguments
         self._remember(self._tools, output.call_id, call)
 
@@ -1121,10 +1132,13 @@ class RealtimeSession:
     def _voice_to_voice(self, response: Response) -> Optional[float]:
         if response.first_audio_at is None:
             return None
-        stopped = [i.speech_stopped_at for i in response.inputs if i.kind == "audio" and i.speech_stopped_at]
-        if not stopped:
-            return None
-        return _seconds(response.first_audio_at, max(stopped))
+        return _seconds(response.first_audio_at, self._speech_end(response))
+
+    @staticmethod
+    def _speech_end(response: Response) -> Optional[int]:
+        """End of the user speech this response answers, directly or through a tool call's result."""
+        stopped = [i.speech_stopped_at for i in response.inputs if i.speech_stopped_at is not None]
+        return max(stopped) if stopped else None
 
     def _metric_attributes(self, operation: str, error_type: Optional[str] = None) -> dict[str, Any]:
         attrs: dict[str, Any] = {
