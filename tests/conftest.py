@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -43,6 +45,12 @@ class Pipeline:
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.reader = InMemoryMetricReader()
         self.meter_provider = MeterProvider(metric_readers=[self.reader])
+        self.log_exporter = InMemoryLogRecordExporter()
+        self.logger_provider = LoggerProvider()
+        self.logger_provider.add_log_record_processor(SimpleLogRecordProcessor(self.log_exporter))
+
+    def logs(self) -> list[Any]:
+        return [data.log_record for data in self.log_exporter.get_finished_logs()]
 
     def spans(self) -> list[ReadableSpan]:
         return list(self.exporter.get_finished_spans())
@@ -86,7 +94,9 @@ def make_session(pipeline: Pipeline, clock: Clock) -> Callable[..., RealtimeSess
     def make(**options: Any) -> RealtimeSession:
         model = options.pop("model", "gpt-realtime")
         settings = Settings.from_options(options, environ={})
-        telemetry = Telemetry(settings, pipeline.tracer_provider, pipeline.meter_provider)
+        telemetry = Telemetry(
+            settings, pipeline.tracer_provider, pipeline.meter_provider, pipeline.logger_provider
+        )
         session = RealtimeSession(telemetry, model=model, clock=clock, api="ga")
         session.connected()
         return session
@@ -101,7 +111,10 @@ def instrumented(pipeline: Pipeline) -> Iterator[Callable[..., Pipeline]]:
 
     def instrument(**options: Any) -> Pipeline:
         instrumentor.instrument(
-            tracer_provider=pipeline.tracer_provider, meter_provider=pipeline.meter_provider, **options
+            tracer_provider=pipeline.tracer_provider,
+            meter_provider=pipeline.meter_provider,
+            logger_provider=pipeline.logger_provider,
+            **options,
         )
         return pipeline
 

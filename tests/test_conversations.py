@@ -211,7 +211,7 @@ async def test_user_transcript_lands_on_the_response_it_caused(instrumented, api
     async def app(conn, sim):
         await speak(conn)
         await until_done(conn)
-        async for event in conn:  # read until the server closes (the transcript may come last)
+        async for _event in conn:  # read until the server closes (the transcript may come last)
             pass
 
     sim = await converse(api, scenarios.voice_turn(transcript_after_done=after_done), app)

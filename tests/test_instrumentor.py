@@ -13,11 +13,11 @@ from opentelemetry.trace import StatusCode
 
 from opentelemetry_instrumentation_openai_realtime import (
     OpenAIRealtimeInstrumentor,
+    _patch,
     get_session,
     response_context,
     session_context,
 )
-from opentelemetry_instrumentation_openai_realtime import _patch
 from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, scenarios
 from opentelemetry_instrumentation_openai_realtime.simulator.events import audio_chunk
 
@@ -129,9 +129,8 @@ def test_failed_connect_ends_the_session_with_error_and_the_app_sees_the_excepti
         api_key="sk-test", base_url="http://127.0.0.1:9/v1", websocket_base_url="ws://127.0.0.1:9/v1"
     )
     realtime = client.realtime if api == "ga" else client.beta.realtime
-    with pytest.raises(OSError) as raised:
-        with realtime.connect(model=MODEL):
-            pass
+    with pytest.raises(OSError) as raised, realtime.connect(model=MODEL):
+        pass
     (session,) = pipeline.by_op("realtime_session")
     assert session.status.status_code is StatusCode.ERROR
     assert session.attributes["error.type"] == type(raised.value).__qualname__

@@ -91,25 +91,30 @@ class Telemetry:
                 _logger.debug("no logs API: content events are disabled", exc_info=True)
 
     def emit_event(self, name: str, attributes: dict[str, Any], context: Any, timestamp: int) -> None:
-        """Emit a GenAI event as a log record in ``context`` (a span context)."""
+        """Emit a GenAI event as a log record in ``context`` (the span it belongs to)."""
         if self.event_logger is None:
             return
         try:
             from opentelemetry._logs import LogRecord
 
-            span_context = trace.get_current_span(context).get_span_context()
-            record = LogRecord(
-                timestamp=timestamp,
-                observed_timestamp=timestamp,
-                trace_id=span_context.trace_id,
-                span_id=span_context.span_id,
-                trace_flags=span_context.trace_flags,
-                attributes={"event.name": name, **attributes},
-            )
             try:
-                record.event_name = name  # type: ignore[attr-defined]
-            except Exception:
-                pass
+                record = LogRecord(
+                    timestamp=timestamp,
+                    observed_timestamp=timestamp,
+                    context=context,
+                    attributes=attributes,
+                    event_name=name,
+                )
+            except TypeError:  # opentelemetry-api < 1.35: no context/event_name parameters
+                span_context = trace.get_current_span(context).get_span_context()
+                record = LogRecord(
+                    timestamp=timestamp,
+                    observed_timestamp=timestamp,
+                    trace_id=span_context.trace_id,
+                    span_id=span_context.span_id,
+                    trace_flags=span_context.trace_flags,
+                    attributes={"event.name": name, **attributes},
+                )
             self.event_logger.emit(record)
         except Exception:
             _logger.debug("could not emit %s", name, exc_info=True)

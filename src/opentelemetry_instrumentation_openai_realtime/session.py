@@ -120,6 +120,8 @@ class RealtimeSession:
         self._t = telemetry
         self._settings = telemetry.settings
         self._capture = self._settings.capture.enabled
+        # captured text is kept up to 4x the attribute limit, so the truncation marker can count
+        self._store_limit = 4 * self._settings.max_content_length
         self._clock = clock
         self._lock = threading.Lock()
         self.state = SessionState.CONNECTING
@@ -629,7 +631,7 @@ class RealtimeSession:
         item_id = as_str(event.get("item_id"))
         if not isinstance(delta, str) or not item_id:
             return
-        if response.text_length >= self._settings.max_content_length:
+        if response.text_length >= self._store_limit:
             return
         output = response.outputs.get(item_id)
         if output is None:
@@ -805,7 +807,7 @@ class RealtimeSession:
         if type_.endswith(".completed"):
             item.transcript_status = "completed"
             if self._capture and isinstance(event.get("transcript"), str):
-                item.text = _clip(event["transcript"], self._settings.max_content_length)
+                item.text = event["transcript"][: self._store_limit]
         elif type_.endswith(".failed"):
             item.transcript_status = "failed"
             attrs = {sc.RESPONSE_INPUT_ITEM_ID: item_id, **error_event_attributes(event.get("error"))}
@@ -814,7 +816,7 @@ class RealtimeSession:
         elif self._capture and isinstance(event.get("delta"), str):  # .delta / .segment
             text = event["delta"] if type_.endswith(".delta") else event.get("text")
             if isinstance(text, str) and item.transcript_status != "completed":
-                item.text = _clip((item.text or "") + text, self._settings.max_content_length)
+                item.text = ((item.text or "") + text)[: self._store_limit]
             return
         else:
             return
