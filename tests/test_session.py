@@ -611,3 +611,39 @@ def test_garbage_never_raises(make_session, pipeline):
         session.client_frame(junk)
     session.close()
     assert pipeline.session_span().attributes["openai.realtime.session.status"] == "closed"
+
+
+def mcp_call(session: Any, rid: str, item_id: str, outcome: str) -> None:
+    item = {"id": item_id, "type": "mcp_call", "name": "search_docs", "server_label": "docs", "arguments": ""}
+    session.server_event(
+        {"type": "response.output_item.added", "response_id": rid, "output_index": 0, "item": item}
+    )
+    session.server_event({"type": "response.mcp_call.in_progress", "item_id": item_id, "output_index": 0})
+    session.server_event(
+        {
+            "type": "response.mcp_call_arguments.done",
+            "response_id": rid,
+            "item_id": item_id,
+            "arguments": '{"q":"x"}',
+        }
+    )
+    session.server_event({"type": f"response.mcp_call.{outcome}", "item_id": item_id, "output_index": 0})
+
+
+def test_server_side_mcp_calls_get_tool_spans(make_session, pipeline, clock):
+    session = make_session(capture_content=True)
+    session.server_event(created("resp_1"))
+    mcp_call(session, "resp_1", "mcp_ok", "completed")
+    mcp_call(session, "resp_1", "mcp_bad", "failed")
+    session.server_event(done("resp_1"))
+    session.close()
+    tools = {t.attributes["gen_ai.tool.call.id"]: t for t in pipeline.tools()}
+    assert set(tools) == {"mcp_ok", "mcp_bad"}
+    ok, bad = tools["mcp_ok"], tools["mcp_bad"]
+    assert ok.name == "execute_tool search_docs"
+    assert ok.attributes["gen_ai.tool.type"] == "extension"
+    assert ok.attributes["openai.realtime.tool.server_label"] == "docs"
+    assert ok.attributes["gen_ai.tool.call.arguments"] == '{"q":"x"}'
+    assert ok.status.status_code is StatusCode.UNSET
+    assert bad.status.status_code is StatusCode.ERROR
+    assert bad.attributes["error.type"] == "tool_error"
