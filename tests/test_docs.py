@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from opentelemetry_instrumentation_openai_realtime import demo
 
 from .conftest import frame
@@ -95,7 +93,6 @@ def _rare_paths(make_session, clock) -> None:
     session.close(code=1006, error=ConnectionResetError("drop"))
 
 
-@pytest.mark.sdk
 def test_the_reference_matches_what_is_emitted(instrumented, make_session, clock, capsys):
     pipeline = instrumented(capture_content="SPAN_AND_EVENT", capture_audio=True)
     import asyncio

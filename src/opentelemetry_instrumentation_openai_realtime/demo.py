@@ -191,10 +191,22 @@ async def _live(api: str) -> None:
             await agent.until(1)
 
 
+def _default_api() -> str:
+    """GA when the installed SDK has it (openai >= 1.103), else beta."""
+    try:
+        import openai.resources.realtime.realtime  # noqa: F401
+    except ImportError:
+        return "beta"
+    return "ga"
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
-        "--api", choices=("ga", "beta"), default="ga", help="Realtime API flavour (default: ga)"
+        "--api",
+        choices=("ga", "beta"),
+        default=_default_api(),
+        help="Realtime API (default: ga if available)",
     )
     parser.add_argument("--speed", type=float, default=1.0, help="simulated time speed-up (default: 1)")
     parser.add_argument(
