@@ -139,9 +139,21 @@ def test_span_and_event_does_both(make_session, pipeline, clock):
 def test_no_content_by_default(make_session, pipeline, clock):
     _turn(make_session(), clock)
     for span in pipeline.spans():
-        for key in (*CONTENT_KEYS, "braintrust.input_json", "gen_ai.tool.definitions"):
+        for key in (*CONTENT_KEYS, "gen_ai.tool.definitions"):
             assert key not in span.attributes
+    (turn,) = pipeline.responses()
+    assert "braintrust.input_json" not in turn.attributes
+    assert "braintrust.output_json" not in turn.attributes
+    session_input = json.loads(pipeline.session_span().attributes["braintrust.input_json"])
+    assert set(session_input) <= {"voice", "input_modalities", "output_modalities"}
     assert pipeline.logs() == []
+
+
+def test_braintrust_session_input_carries_instructions_only_as_content(make_session, pipeline, clock):
+    _turn(make_session(capture_content="SPAN_ONLY"), clock)
+    session_input = json.loads(pipeline.session_span().attributes["braintrust.input_json"])
+    assert session_input["instructions"] == "Be brief."
+    assert session_input["input_modalities"] == ["audio"]
 
 
 def test_long_content_is_truncated_and_marked(make_session, pipeline, clock):

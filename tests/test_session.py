@@ -647,3 +647,57 @@ def test_server_side_mcp_calls_get_tool_spans(make_session, pipeline, clock):
     assert ok.status.status_code is StatusCode.UNSET
     assert bad.status.status_code is StatusCode.ERROR
     assert bad.attributes["error.type"] == "tool_error"
+
+
+def test_a_turn_has_one_terminal_state_interrupted_wins(make_session, pipeline, clock):
+    """A completed response cut off during playback counts as interrupted, not completed."""
+    session = make_session(capture_content="SPAN_ONLY")
+    for rid, item in (("resp_1", "item_a"), ("resp_2", "item_b")):
+        session.server_event(created(rid))
+        for _ in range(5):
+            session.server_frame(frame(audio_delta(rid, item=item)))
+        session.server_event(done(rid))
+    session.client_event(
+        {"type": "conversation.item.truncate", "item_id": "item_b", "content_index": 0, "audio_end_ms": 100}
+    )
+    session.close()
+    root = pipeline.session_span().attributes
+    assert root["openai.realtime.session.turns.completed"] == 1
+    assert root["openai.realtime.session.turns.interrupted"] == 1
+    assert json.loads(root["braintrust.output_json"]) == {
+        "status": "closed",
+        "completed_turns": 1,
+        "interrupted_turns": 1,
+    }
+    outputs = {
+        s.attributes["gen_ai.response.id"]: json.loads(s.attributes["braintrust.output_json"])
+        for s in pipeline.responses()
+    }
+    assert outputs["resp_1"]["status"] == "completed"
+    assert outputs["resp_2"]["status"] == "interrupted"
+
+
+@pytest.mark.parametrize(
+    "status,details,expected",
+    [
+        ("cancelled", {"type": "cancelled", "reason": "turn_detected"}, "interrupted"),
+        ("cancelled", {"type": "cancelled", "reason": "client_cancelled"}, "cancelled"),
+        ("failed", {"type": "failed", "error": {"type": "server_error"}}, "failed"),
+        ("incomplete", {"type": "incomplete", "reason": "max_output_tokens"}, "completed"),
+    ],
+)
+def test_braintrust_terminal_status(make_session, pipeline, status, details, expected):
+    session = make_session(capture_content="SPAN_ONLY")
+    session.server_event(created("r"))
+    session.server_event(done("r", status=status, status_details=details))
+    session.close()
+    (turn,) = pipeline.responses()
+    assert json.loads(turn.attributes["braintrust.output_json"])["status"] == expected
+
+
+def test_dropped_response_is_failed_for_braintrust(make_session, pipeline):
+    session = make_session(capture_content="SPAN_ONLY")
+    session.server_event(created("r"))
+    session.close(error=ConnectionResetError())
+    (turn,) = pipeline.responses()
+    assert json.loads(turn.attributes["braintrust.output_json"])["status"] == "failed"

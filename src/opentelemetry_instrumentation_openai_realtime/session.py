@@ -218,8 +218,8 @@ class RealtimeSession:
                 now = self._clock()
                 if self._held and now >= self._next_deadline:
                     self._release_due(now)
-                type_ = _frames.frame_type(data)
-                if type_ in _DELTA_TYPES and self._delta_frame(type_, data, now):
+                fast = _frames.delta(data)
+                if fast is not None and self._delta_frame(fast, now):
                     return
                 try:
                     event = _frames.loads(data)
@@ -352,24 +352,18 @@ class RealtimeSession:
             _logger.debug("realtime session %s: %s -> %s", self.session_id, self.state.value, state.value)
             self.state = state
 
-    def _delta_frame(self, type_: str, data: Any, now: int) -> bool:
-        """Handle a delta frame without parsing it. False when the frame needs a full parse."""
-        response_id = _frames.string_field(data, "response_id")
-        if response_id is None:
-            return False
-        if type_ in (_AUDIO_DELTA, "response.audio.delta"):
+    def _delta_frame(self, fast: tuple[int, str, Optional[str], int], now: int) -> bool:
+        """Handle a delta read by :func:`_frames.delta`. False when the frame needs a full parse."""
+        kind, response_id, item_id, count = fast
+        if kind == _frames.AUDIO:
             if self._settings.capture_audio:
-                return False
-            length = _frames.string_length(data, "delta")
-            if length is None:
-                return False
-            response = self._response_for(response_id, now)
-            self._audio(response, _frames.string_field(data, "item_id"), base64_decoded_length(*length), now)
-            return True
-        if self._capture:
-            return False  # content is kept: parse to get the text
-        response = self._response_for(response_id, now)
-        if response.first_chunk_at is None:
+                return False  # the audio is kept: parse to decode it
+        elif kind == _frames.TEXT and self._capture:
+            return False  # content is kept: parse to get the text (function call arguments never are)
+        response = self._responses.get(response_id) or self._response_for(response_id, now)
+        if kind == _frames.AUDIO:
+            self._audio(response, item_id, count, now)
+        elif response.first_chunk_at is None:
             response.first_chunk_at = now
         return True
 
@@ -389,6 +383,8 @@ class RealtimeSession:
             self._on_mcp(type_, event, now)
 
     def _client(self, event: dict[str, Any], now: int) -> None:
+        if not isinstance(event, dict):
+            return
         type_ = event.get("type")
         if type_ == "response.create":
             self._pending.append(Pending(now, event.get("response")))
@@ -719,7 +715,8 @@ class RealtimeSession:
             response = self._start_response(response_id, payload, now)
         if response.done_at is not None:
             return
-        for raw in payload.get("output") or ():
+        output_items = payload.get("output")
+        for raw in output_items if isinstance(output_items, list) else ():
             item = as_mapping(raw)
             item_id = as_str(item.get("id"))
             if not item_id:
@@ -778,7 +775,7 @@ class RealtimeSession:
             attrs[sc.RESPONSE_AUDIO_GENERATED_SECONDS] = round(out_format.seconds(response.audio_bytes), 6)
         if status == "cancelled" and reason == "turn_detected":
             self._mark_interrupted(response)
-        if status == "completed":
+        if status == "completed" and not response.interrupted:
             self._counts["completed"] += 1
         span.set_attributes(attrs)
         if status == "failed":
@@ -920,6 +917,8 @@ class RealtimeSession:
             return
         response.interrupted = True
         self._counts["interrupted"] += 1
+        if response.status == "completed":  # one terminal state per turn: interrupted wins
+            self._counts["completed"] -= 1
         if response.span is not None and not response.ended:
             response.span.set_attribute(sc.RESPONSE_INTERRUPTED, True)
         try:
@@ -985,6 +984,7 @@ class RealtimeSession:
     def _fail_in_flight(self, response: Response, error_type: str, now: int) -> None:
         """End a response that never got response.done, as failed."""
         response.done_at = now
+        response.status = "failed"
         if response.span is not None:
             response.span.set_attribute(sc.ERROR_TYPE, error_type)
             response.span.set_attribute(sc.GEN_AI_RESPONSE_FINISH_REASONS, ["error"])
@@ -1079,6 +1079,7 @@ class RealtimeSession:
             attrs.update(self._config_content())
         if self._settings.braintrust:
             attrs[sc.BT_METADATA] = dumps(self._bt_metadata(None, None))
+            attrs[sc.BT_INPUT_JSON] = dumps(self._bt_session_input())
             attrs[sc.BT_OUTPUT_JSON] = dumps(
                 {
                     "status": status,
@@ -1191,8 +1192,9 @@ class RealtimeSession:
             metadata["response_id"] = response.id
         if self.config.voice:
             metadata["voice"] = self.config.voice
-        if self._input_modalities:
-            metadata["input_modalities"] = sorted(self._input_modalities)
+        modalities_in = self._input_modalities | ({"audio"} if self._input_audio_bytes else set())
+        if modalities_in:
+            metadata["input_modalities"] = sorted(modalities_in)
         payload = as_mapping(payload)
         modalities = payload.get("output_modalities", payload.get("modalities"))
         if isinstance(modalities, list):
@@ -1200,6 +1202,21 @@ class RealtimeSession:
         elif self.config.output_modalities is not None:
             metadata["output_modalities"] = list(self.config.output_modalities)
         return metadata
+
+    def _bt_session_input(self) -> dict[str, Any]:
+        """Braintrust's session input: configuration always, instructions and tools only as content."""
+        metadata = self._bt_metadata(None, None)
+        keys = ("voice", "input_modalities", "output_modalities")
+        result: dict[str, Any] = {k: metadata[k] for k in keys if k in metadata}
+        if self._capture and self._settings.capture.on_spans:
+            instructions = self._redact("system_instructions", self.config.instructions)
+            if instructions is not None:
+                result["instructions"] = instructions
+            if self.config.tools:
+                tools = self._redact("tool_definitions", dumps(tool_definitions(self.config.tools)))
+                if tools is not None:
+                    result["tools"] = _maybe_json(tools)
+        return result
 
     def _redact(self, kind: str, value: Optional[str]) -> Optional[str]:
         if value is None:
@@ -1375,4 +1392,15 @@ def _bt_output(response: Response, outputs: list[dict[str, Any]]) -> dict[str, A
         for part in message.get("parts", [])
         if part.get("type") == "tool_call"
     ]
-    return {"status": response.status, "content": content or None, "tool_calls": tool_calls}
+    return {"status": _terminal_status(response), "content": content or None, "tool_calls": tool_calls}
+
+
+def _terminal_status(response: Response) -> str:
+    """Braintrust's terminal state of a response: completed, interrupted, cancelled or failed."""
+    if response.interrupted:
+        return "interrupted"
+    if response.status in ("completed", "incomplete"):
+        return "completed"
+    if response.status == "failed":
+        return "failed"
+    return "cancelled"  # client_cancelled, or the session closed before response.done
