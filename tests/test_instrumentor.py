@@ -77,9 +77,13 @@ def test_uninstrument_restores_every_attribute_twice_in_a_row(pipeline):
 
 
 def test_entry_point_loads_the_instrumentor():
-    (entry,) = [
-        ep for ep in metadata.entry_points(group="opentelemetry_instrumentor") if ep.name == "openai_realtime"
-    ]
+    eps = metadata.entry_points()
+    group = (
+        eps.select(group="opentelemetry_instrumentor")  # Python 3.10+
+        if hasattr(eps, "select")
+        else eps.get("opentelemetry_instrumentor", [])
+    )
+    (entry,) = [ep for ep in group if ep.name == "openai_realtime"]
     assert entry.load() is OpenAIRealtimeInstrumentor
     assert "openai >= 1.58" in OpenAIRealtimeInstrumentor().instrumentation_dependencies()
 

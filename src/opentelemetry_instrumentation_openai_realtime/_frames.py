@@ -84,6 +84,146 @@ def string_length(data: Frame, key: str) -> Optional[tuple[int, str]]:
     return None
 
 
+AUDIO = 1  # response.output_audio.delta / response.audio.delta
+TEXT = 2  # transcript and text deltas
+ARGUMENTS = 3  # response.function_call_arguments.delta
+
+_AUDIO_TYPES = ("response.output_audio.delta", "response.audio.delta")
+_TEXT_TYPES = (
+    "response.output_audio_transcript.delta",
+    "response.audio_transcript.delta",
+    "response.output_text.delta",
+    "response.text.delta",
+)
+_ARGUMENTS_TYPES = ("response.function_call_arguments.delta",)
+
+
+def _markers(kind: type) -> tuple[Any, ...]:
+    def enc(text: str) -> Any:
+        return text.encode() if kind is bytes else text
+
+    def prefixes(types: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple(enc('{"type":"' + t + '"') for t in types)  # with the closing quote
+
+    return (
+        prefixes(_AUDIO_TYPES),
+        prefixes(_TEXT_TYPES),
+        prefixes(_ARGUMENTS_TYPES),
+        enc('"'),
+        92 if kind is bytes else "\\",  # an int: `92 in frame` is much faster than `b"\\" in frame`
+        enc('"response_id":"'),
+        enc('"item_id":"'),
+        enc('"delta":"'),
+        61 if kind is bytes else "=",
+    )
+
+
+_B = _markers(bytes)
+_S = _markers(str)
+
+
+# The ids part of the last delta read: from `"response_id":"` to `"delta":"` included, with the
+# ids in it (the markers tell bytes from str). Every delta of an item, audio or transcript, has
+# this part byte for byte, so it is checked with one comparison instead of being read again.
+_last: tuple[Any, Any, str, Optional[str]] = (None, None, "", None)
+
+
+def delta(data: Frame) -> Optional[tuple[int, str, Optional[str], int]]:
+    """``(kind, response_id, item_id, audio_bytes)`` of a delta frame, read without parsing it.
+
+    ``None`` when the frame is not a delta with ``"type"`` first, or when an id or the audio is
+    missing, empty or escaped: the caller then parses the frame. ``item_id`` is ``None`` when
+    absent. ``audio_bytes`` (audio deltas, else 0) is the decoded size of the base64 payload, from
+    its length and padding: the payload is neither decoded nor copied.
+    """
+    frame: Any = data
+    if isinstance(frame, (bytes, bytearray)):
+        markers = _B
+    elif isinstance(frame, str):
+        markers = _S
+    else:
+        return None
+    if frame.startswith(markers[0]):
+        kind = AUDIO
+    elif frame.startswith(markers[1]):
+        kind = TEXT
+    elif frame.startswith(markers[2]):
+        kind = ARGUMENTS
+    else:
+        return None
+    at = frame.find(markers[5], 28)
+    if at < 0:
+        return None
+    cached, ids, response_id, item_id = _last
+    if cached is markers and frame.startswith(ids, at):
+        start = at + len(ids)
+    else:
+        read = _read_ids(frame, markers, at)
+        if read is None:
+            return None
+        response_id, item_id, start = read
+    if kind != AUDIO:
+        return kind, response_id, item_id, 0
+    if start < 0:
+        return None
+    quote, backslash, equals = markers[3], markers[4], markers[8]
+    stop = frame.find(quote, start)
+    if stop < 0 or frame.find(backslash, start, stop) >= 0:
+        return None
+    length = stop - start
+    padding = 0
+    if length and frame[stop - 1] == equals:
+        padding = 2 if length > 1 and frame[stop - 2] == equals else 1
+    return AUDIO, response_id, item_id, max(0, (length * 3) // 4 - padding)
+
+
+def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[str, Optional[str], int]]:
+    """``(response_id, item_id, start of the delta value or -1)``, the response id at ``at``.
+
+    Remembers the ids part when it is in the API's order (response id, item id, delta).
+    """
+    global _last
+    quote, backslash, iid_marker, delta_marker = markers[3], markers[4], markers[6], markers[7]
+    start = at + 15
+    stop = frame.find(quote, start)
+    if stop <= start:
+        return None
+    value = frame[start:stop]
+    if backslash in value:
+        return None
+    if markers is _S:
+        response_id: str = value
+    else:
+        try:
+            response_id = value.decode()
+        except UnicodeDecodeError:
+            return None
+    item_id: Optional[str] = None
+    found = frame.find(iid_marker, 28)
+    if found >= 0:
+        start = found + 11
+        stop = frame.find(quote, start)
+        if stop < 0:
+            return None
+        value = frame[start:stop]
+        if backslash in value:
+            return None
+        if markers is _S:
+            item_id = value
+        else:
+            try:
+                item_id = value.decode()
+            except UnicodeDecodeError:
+                return None
+    start = frame.find(delta_marker, 28)
+    if start >= 0:
+        start += 9
+        if at < found < start:
+            ids = frame[at:start]
+            _last = (markers, bytes(ids) if isinstance(ids, bytearray) else ids, response_id, item_id)
+    return response_id, item_id, start
+
+
 def loads(data: Frame) -> Any:
     """``json.loads`` for any frame type; raises ``ValueError`` on non-JSON."""
     if isinstance(data, memoryview):

@@ -296,7 +296,16 @@ def _exit_session(instance: Any, args: Any) -> None:
     session.close(error=_app_error(exc if isinstance(exc, BaseException) else None))
 
 
+def _failed_exit(instance: Any, args: Any) -> None:
+    """An app exception leaves the block: record it before ``__exit__`` closes the connection
+    (our ``close`` wrapper would otherwise end the session as a normal close)."""
+    exc = args[1] if len(args) > 1 else None
+    if isinstance(exc, BaseException) and _app_error(exc) is not None:
+        _exit_session(instance, args)
+
+
 def _exit_sync(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    _failed_exit(instance, args)
     try:
         return wrapped(*args, **kwargs)
     finally:
@@ -304,6 +313,7 @@ def _exit_sync(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
 
 
 async def _exit_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    _failed_exit(instance, args)
     try:
         return await wrapped(*args, **kwargs)
     finally:
@@ -420,6 +430,16 @@ def _record_client(connection: Any, api: str, event: Any, raw: bool) -> None:
         session.client_event(event)
 
 
+def _unsent(connection: Any, args: Any, kwargs: Any, raw: bool) -> None:
+    """The SDK raised instead of sending: withdraw what the event announced (never raises)."""
+    try:
+        session = session_of(connection)
+        if session is not None:
+            session.client_event_unsent(args[0] if args else kwargs.get("data" if raw else "event"))
+    except Exception:
+        _logger.debug("cannot withdraw an unsent client event", exc_info=True)
+
+
 def _send_sync(api: str, raw: bool) -> Callable[..., Any]:
     def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         if _state.telemetry is None or _in_send.get():
@@ -432,6 +452,9 @@ def _send_sync(api: str, raw: bool) -> Callable[..., Any]:
         token = _in_send.set(True)
         try:
             return wrapped(*args, **kwargs)
+        except Exception:
+            _unsent(instance, args, kwargs, raw)
+            raise
         finally:
             _in_send.reset(token)
 
@@ -450,6 +473,9 @@ def _send_async(api: str, raw: bool) -> Callable[..., Any]:
         token = _in_send.set(True)
         try:
             return await wrapped(*args, **kwargs)
+        except Exception:
+            _unsent(instance, args, kwargs, raw)
+            raise
         finally:
             _in_send.reset(token)
 

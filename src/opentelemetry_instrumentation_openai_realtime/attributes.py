@@ -14,8 +14,9 @@ Attributes = dict[str, AttributeValue]
 
 
 def as_int(value: Any) -> Optional[int]:
-    """An int from provider data, or ``None`` (bools and non-numbers are not counts)."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """An int from provider data, or ``None`` (bools, non-numbers and values outside int64, which
+    no OTel attribute can hold, are not counts)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
         return None
     return value
 

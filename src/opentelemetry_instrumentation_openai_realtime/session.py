@@ -219,8 +219,18 @@ class RealtimeSession:
                 if self._held and now >= self._next_deadline:
                     self._release_due(now)
                 fast = _frames.delta(data)
-                if fast is not None and self._delta_frame(fast, now):
-                    return
+                if fast is not None:
+                    if self._delta_frame(fast, now):
+                        return
+                else:
+                    type_ = _frames.frame_type(data)
+                    if type_ is not None and "\\" not in type_:
+                        name = _ALIASES.get(type_, type_)
+                        if name not in _SERVER_HANDLERS and (
+                            not name.startswith("response.mcp_call")
+                            or name.startswith("response.mcp_call_arguments.delta")
+                        ):
+                            return  # no handler reads it (content parts, audio done ...): not parsed
                 try:
                     event = _frames.loads(data)
                 except (ValueError, TypeError, RecursionError):
@@ -280,6 +290,24 @@ class RealtimeSession:
                 self._client(event, self._clock())
         except Exception:
             _logger.debug("failed to record a client event", exc_info=True)
+
+    def client_event_unsent(self, event: Any) -> None:
+        """The SDK raised instead of sending ``event`` (recorded just before): a
+        ``response.create`` it announced is withdrawn, so no later response is taken for it."""
+        try:
+            if isinstance(event, (str, bytes, bytearray, memoryview)):
+                event = _frames.loads(event)
+            event = _to_dict(event)
+            if not isinstance(event, dict) or event.get("type") != "response.create":
+                return
+            metadata = as_mapping(event.get("response")).get("metadata")
+            with self._lock:
+                for pending in reversed(self._pending):
+                    if pending.metadata == metadata:
+                        self._pending.remove(pending)
+                        return
+        except Exception:
+            _logger.debug("failed to withdraw an unsent client event", exc_info=True)
 
     def transport_lost(self, error: Optional[BaseException], code: Optional[int], reconnecting: bool) -> None:
         """The socket closed under the app: a drop (``error``), or a clean close by the server."""
@@ -358,12 +386,13 @@ class RealtimeSession:
         if kind == _frames.AUDIO:
             if self._settings.capture_audio:
                 return False  # the audio is kept: parse to decode it
-        elif kind == _frames.TEXT and self._capture:
+            response = self._responses.get(response_id) or self._response_for(response_id, now)
+            self._audio(response, item_id, count, now)
+            return True
+        if kind == _frames.TEXT and self._capture:
             return False  # content is kept: parse to get the text (function call arguments never are)
         response = self._responses.get(response_id) or self._response_for(response_id, now)
-        if kind == _frames.AUDIO:
-            self._audio(response, item_id, count, now)
-        elif response.first_chunk_at is None:
+        if response.first_chunk_at is None:
             response.first_chunk_at = now
         return True
 
@@ -980,6 +1009,14 @@ class RealtimeSession:
         if self._capture:
             self._content(response, now)
         span.end(end_time=response.done_at if response.done_at is not None else now)
+        # Ended: keep no reference to the span (its content attributes) or the captured audio, so
+        # the records remembered for late events stay small however long the session runs.
+        response.span = None
+        response.audio_out = None
+        for item in response.inputs:
+            item.audio = None
+        if self._recent.get(response.id) is span:
+            self._recent[response.id] = trace.NonRecordingSpan(span.get_span_context())
 
     def _fail_in_flight(self, response: Response, error_type: str, now: int) -> None:
         """End a response that never got response.done, as failed."""
