@@ -137,7 +137,7 @@ def delta(data: Frame) -> Optional[tuple[int, str, Optional[str], int]]:
     its length and padding: the payload is neither decoded nor copied.
     """
     frame: Any = data
-    if isinstance(frame, (bytes, bytearray)):
+    if type(frame) is bytes or isinstance(frame, (bytes, bytearray)):  # bytes first: recv_bytes' type
         markers = _B
     elif isinstance(frame, str):
         markers = _S

@@ -1,0 +1,81 @@
+"""The overhead benchmark (``scripts/bench``, ``benchmarks/``) cannot rot: a few turns of each of its
+paths run here and must produce numbers. Nothing is asserted about the numbers themselves."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+pytest.importorskip("websockets")
+openai = pytest.importorskip("openai")
+
+from benchmarks import client, memory, run, stream  # noqa: E402
+
+from opentelemetry_instrumentation_openai_realtime.simulator import events as ev  # noqa: E402
+
+
+def _finite(*values: float) -> bool:
+    return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+
+
+@pytest.mark.timeout(60)
+def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
+    # 1. The traffic is valid for the installed SDK, in both dialects (template turns included).
+    for dialect in ev.installed_dialects():
+        frames = stream.Stream(dialect, deltas=3)
+        sent = [frames.session_created()] + [f for _ in range(3) for f in frames.turn()]
+        for frame in sent:
+            ev.validate_server_event(json.loads(frame), dialect)
+        assert len(sent) == 1 + 3 * frames.events_per_turn()
+
+    # 2. The server in its own process, the real client in this one: bare, content off, content on.
+    turns = 3
+    monkeypatch.delenv(run.CONTENT_ENV, raising=False)
+    runs = []
+    with run.Server() as server:
+        base = ["--port", str(server.port), "--turns", str(turns), "--deltas", "4", "--warmup", "1"]
+        for kind in run.KINDS:
+            if kind == "on":
+                monkeypatch.setenv(run.CONTENT_ENV, "SPAN_ONLY")
+            mode = "bare" if kind == "bare" else "instrumented"
+            result = client.run(client.parse_args([*base, "--mode", mode, "--chunk", "1"]))
+            result.update(kind=kind, round=0)
+            assert run.check_run(result, turns) is None, result
+            assert _finite(result["cpu"], result["wall"], result["maxrss"], *result["chunks"])
+            runs.append(result)
+        # the worker protocol of the runner, in-process
+        out = io.StringIO()
+        client.serve(client.parse_args([*base, "--mode", "bare", "--worker"]), ['{"turns": 2}'], out)
+        ready, measured = (json.loads(line) for line in out.getvalue().splitlines())
+        assert ready == {"ready": True} and measured["turns"] == 2
+    rows = run.summarize(runs)
+    assert [(r["api"], r["content"]) for r in rows] == [("ga", "off"), ("ga", "on")]
+    for row in rows:
+        assert _finite(row["cpu_ratio"], row["extra_us_per_event"], row["peak_rss_ratio"])
+    run.print_table(rows)
+
+    # 3. The hour-long memory check, in miniature.
+    plain = memory.run(turns=6, deltas=5, probes=[2, 4], dialect="ga", trace=False)
+    traced = memory.run(turns=6, deltas=5, probes=[2, 4], dialect="ga", trace=True)
+    assert plain["audio_deltas"] == 30 and plain["spans_exported"] == 7
+    assert [p["turn"] for p in traced["probes"]] == [2, 4, 6]
+    assert len(traced["tracemalloc_windows"]) == 2
+    hour = {
+        "turns": 6,
+        "deltas": 5,
+        "audio_deltas": 30,
+        "state_machine": plain,
+        "state_machine_traced": traced,
+    }
+    assert run.print_hour(hour) in (True, False)
+    printed = capsys.readouterr().out
+    assert "CPU ratio" in printed and "tracemalloc" in printed
