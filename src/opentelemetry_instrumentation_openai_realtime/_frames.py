@@ -9,6 +9,7 @@ Server frames from the Realtime API put ``"type"`` first; a frame that does not 
 from __future__ import annotations
 
 import json
+from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 from typing import Any, Optional, Union
 
 Frame = Union[bytes, bytearray, memoryview, str]
@@ -115,6 +116,7 @@ def _markers(kind: type) -> tuple[Any, ...]:
         enc('"item_id":"'),
         enc('"delta":"'),
         61 if kind is bytes else "=",
+        125 if kind is bytes else "}",
     )
 
 
@@ -132,7 +134,8 @@ def delta(data: Frame) -> Optional[tuple[int, str, Optional[str], int]]:
     """``(kind, response_id, item_id, audio_bytes)`` of a delta frame, read without parsing it.
 
     ``None`` when the frame is not a delta with ``"type"`` first, or when an id or the audio is
-    missing, empty or escaped: the caller then parses the frame. ``item_id`` is ``None`` when
+    missing, empty or escaped, or the audio is not the frame's last field: the caller then parses
+    the frame. ``item_id`` is ``None`` when
     absent. ``audio_bytes`` (audio deltas, else 0) is the decoded size of the base64 payload, from
     its length and padding: the payload is neither decoded nor copied.
     """
@@ -168,7 +171,9 @@ def delta(data: Frame) -> Optional[tuple[int, str, Optional[str], int]]:
         return None
     quote, backslash, equals = markers[3], markers[4], markers[8]
     stop = frame.find(quote, start)
-    if stop < 0 or frame.find(backslash, start, stop) >= 0:
+    if stop < 0 or stop != len(frame) - 2 or frame[-1] != markers[9]:
+        return None  # not the last field of a complete frame, as the API sends it: parse
+    if frame.find(backslash, start, stop) >= 0:
         return None
     length = stop - start
     padding = 0
@@ -222,6 +227,39 @@ def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[s
             ids = frame[at:start]
             _last = (markers, bytes(ids) if isinstance(ids, bytearray) else ids, response_id, item_id)
     return response_id, item_id, start
+
+
+def delta_text(data: Frame) -> Optional[tuple[str, str]]:
+    """``(type, text)`` of a text delta frame with ``"type"`` first, without parsing the frame.
+
+    Only the ``"delta"`` string is decoded, by the JSON decoder's own string scanner (escapes and
+    invalid characters are handled exactly as a full parse would). ``None`` when there is none,
+    it is not a valid JSON string, or it is not the frame's last field.
+    """
+    frame: Any = data
+    if type(frame) is bytes or isinstance(frame, (bytes, bytearray)):
+        markers = _B
+    elif isinstance(frame, str):
+        markers = _S
+    else:
+        return None
+    end = frame.find(markers[3], 18, 96)
+    start = frame.find(markers[7], 28)
+    if end < 0 or start < 0:
+        return None
+    type_, rest = frame[9:end], frame[start + 9 :]
+    if markers is _B:
+        try:
+            type_, rest = type_.decode(), rest.decode()
+        except UnicodeDecodeError:
+            return None
+    try:
+        text, end = _scanstring(rest, 0)
+    except (ValueError, RecursionError):
+        return None
+    if rest[end:].strip() != "}":
+        return None  # not the last field of a complete frame, as the API sends it: parse
+    return type_, text
 
 
 def loads(data: Frame) -> Any:

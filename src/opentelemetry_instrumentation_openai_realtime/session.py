@@ -220,7 +220,7 @@ class RealtimeSession:
                     self._release_due(now)
                 fast = _frames.delta(data)
                 if fast is not None:
-                    if self._delta_frame(fast, now):
+                    if self._delta_frame(fast, data, now):
                         return
                 else:
                     type_ = _frames.frame_type(data)
@@ -380,7 +380,7 @@ class RealtimeSession:
             _logger.debug("realtime session %s: %s -> %s", self.session_id, self.state.value, state.value)
             self.state = state
 
-    def _delta_frame(self, fast: tuple[int, str, Optional[str], int], now: int) -> bool:
+    def _delta_frame(self, fast: tuple[int, str, Optional[str], int], data: Any, now: int) -> bool:
         """Handle a delta read by :func:`_frames.delta`. False when the frame needs a full parse."""
         kind, response_id, item_id, count = fast
         if kind == _frames.AUDIO:
@@ -389,8 +389,13 @@ class RealtimeSession:
             response = self._responses.get(response_id) or self._response_for(response_id, now)
             self._audio(response, item_id, count, now)
             return True
-        if kind == _frames.TEXT and self._capture:
-            return False  # content is kept: parse to get the text (function call arguments never are)
+        if kind == _frames.TEXT and self._capture:  # the text is kept: decode just that string
+            text = _frames.delta_text(data)
+            if text is None:
+                return False
+            event = {"type": text[0], "response_id": response_id, "item_id": item_id, "delta": text[1]}
+            self._on_text_delta(event, now)
+            return True
         response = self._responses.get(response_id) or self._response_for(response_id, now)
         if response.first_chunk_at is None:
             response.first_chunk_at = now

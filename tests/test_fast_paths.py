@@ -1,0 +1,336 @@
+"""The hot path's shortcuts never change the telemetry.
+
+:meth:`RealtimeSession.server_frame` does not parse most frames: delta events are read by
+substring search (and remembered per item), events no handler reads are skipped by their type.
+These tests feed the same generated streams (realistic turns of both dialects, made chaotic by
+the fuzzer's mutations, junk and transport facts) to two sessions: one gets every event as a
+dict (the plain path: no shortcut applies), the other as the raw frames ``recv_bytes`` hands
+over, in every encoding (compact ``type``-first bytes as the API sends them, ``str``,
+``bytearray``, ``memoryview``, key order changed, non-ASCII escaped or not). Spans (names,
+parents, times, status, attributes, span events), metric points and log events must be equal.
+
+The reader functions of ``_frames`` are also checked against ``json.loads`` directly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from opentelemetry_instrumentation_openai_realtime import _frames
+from opentelemetry_instrumentation_openai_realtime._telemetry import Telemetry
+from opentelemetry_instrumentation_openai_realtime.config import Settings
+from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+from opentelemetry_instrumentation_openai_realtime.simulator import events as ev
+
+from .test_fuzz import (
+    OPTIONS,
+    TEXTS,
+    FakeClock,
+    Gen,
+    Op,
+    capture_logs,
+    chaos_levels,
+    dialects,
+    fuzz_settings,
+    seeds,
+    turn_kinds,
+)
+
+ENCODINGS = (
+    "compact",
+    "compact",
+    "compact",
+    "ascii",
+    "str",
+    "bytearray",
+    "memoryview",
+    "spaced",
+    "unordered",
+)
+
+
+def _encode(event: dict[str, Any], encoding: str) -> Any:
+    """``event`` as a frame: compact JSON with ``type`` first (as the API sends it) or otherwise."""
+    if encoding == "unordered":
+        return json.dumps(dict(reversed(list(event.items())))).encode()
+    if "type" in event:
+        event = {"type": event["type"], **{k: v for k, v in event.items() if k != "type"}}
+    if encoding == "spaced":
+        return json.dumps(event).encode()
+    text = json.dumps(event, separators=(",", ":"), ensure_ascii=encoding == "ascii")
+    if encoding == "str":
+        return text
+    data = text.encode("utf-8", "surrogatepass")
+    if encoding == "bytearray":
+        return bytearray(data)
+    if encoding == "memoryview":
+        return memoryview(data)
+    return data
+
+
+class Pipeline:
+    """A fresh tracer, meter and logger provider, so two runs can be compared."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.exporter = InMemorySpanExporter()
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.reader = InMemoryMetricReader()
+        self.logs: Any = None
+        logger_provider: Any = None
+        try:
+            from opentelemetry.sdk._logs import LoggerProvider
+            from opentelemetry.sdk._logs import export as logs_export
+
+            exporter_class = (
+                getattr(logs_export, "InMemoryLogRecordExporter", None) or logs_export.InMemoryLogExporter
+            )
+            self.logs = exporter_class()
+            logger_provider = LoggerProvider()
+            logger_provider.add_log_record_processor(logs_export.SimpleLogRecordProcessor(self.logs))
+        except ImportError:  # pragma: no cover - old opentelemetry-sdk
+            pass
+        self.telemetry = Telemetry(
+            Settings.from_options(options, environ={}),
+            tracer_provider,
+            MeterProvider(metric_readers=[self.reader]),
+            logger_provider,
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A comparable form of an attribute value (NaN equals NaN)."""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else value
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def telemetry_of(pipeline: Pipeline) -> dict[str, Any]:
+    spans = sorted(pipeline.exporter.get_finished_spans(), key=lambda s: (s.start_time, s.name))
+    index = {s.context.span_id: i for i, s in enumerate(spans)}
+    result: dict[str, Any] = {
+        "spans": [
+            {
+                "name": s.name,
+                "parent": index.get(s.parent.span_id) if s.parent is not None else None,
+                "start": s.start_time,
+                "end": s.end_time,
+                "status": (s.status.status_code.name, s.status.description),
+                "attributes": _plain(dict(s.attributes or {})),
+                "events": [(e.name, e.timestamp, _plain(dict(e.attributes or {}))) for e in s.events],
+            }
+            for s in spans
+        ]
+    }
+    points = []
+    data = pipeline.reader.get_metrics_data()
+    for resource_metrics in data.resource_metrics if data is not None else ():
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                for point in metric.data.data_points:
+                    values = {
+                        k: _plain(getattr(point, k))
+                        for k in ("count", "sum", "min", "max", "bucket_counts", "value")
+                        if hasattr(point, k)
+                    }
+                    points.append((metric.name, sorted(_plain(dict(point.attributes or {})).items()), values))
+    result["metrics"] = sorted(points, key=repr)
+    if pipeline.logs is not None:
+        result["logs"] = [
+            (
+                log.log_record.timestamp,
+                getattr(log.log_record, "event_name", None),
+                _plain(log.log_record.body),
+                _plain(dict(log.log_record.attributes or {})),
+            )
+            for log in pipeline.logs.get_finished_logs()
+        ]
+    return result
+
+
+def _roundtrip(event: Any) -> Any:
+    """The event as the server would have sent it: through JSON (``None`` if it has no JSON form)."""
+    try:
+        return json.loads(json.dumps(event))
+    except (TypeError, ValueError):
+        return None
+
+
+def play(dialect: str, ops: list[Op], options: dict[str, Any], as_frames: bool, seed: int) -> dict[str, Any]:
+    """Feed ``ops`` to a fresh session, every event as a dict or as a frame; the telemetry."""
+    rng = random.Random(seed)
+    pipeline = Pipeline(options)
+    clock = FakeClock()
+    session = RealtimeSession(
+        pipeline.telemetry, model="gpt-realtime", clock=clock, api=dialect, server_port=443
+    )
+    session.connected()
+    for op in ops:
+        who = op[0]
+        if who == "tick":
+            clock.now += int(op[1] * 1_000_000)
+        elif who in ("server", "client"):
+            _, form, event = op
+            server = who == "server"
+            event = _roundtrip(event) if form != "raw" and isinstance(event, dict) else None
+            if event is None:
+                if form == "raw":  # the same junk frame on both sides
+                    (session.server_frame if server else session.client_frame)(op[2])
+                continue
+            if as_frames:
+                (session.server_frame if server else session.client_frame)(
+                    _encode(event, rng.choice(ENCODINGS))
+                )
+            else:
+                (session.server_event if server else session.client_event)(event)
+        elif who == "lost":
+            session.transport_lost(op[1], op[2], op[3])
+        elif who == "reconnected":
+            session.reconnected(op[1])
+        elif who == "close":
+            session.close(code=op[1], error=op[2])
+    session.close()
+    return telemetry_of(pipeline)
+
+
+def assert_same_telemetry(dialect: str, ops: list[Op], options: dict[str, Any], seed: int) -> None:
+    with capture_logs() as logs:
+        expected = play(dialect, ops, options, as_frames=False, seed=seed)
+        actual = play(dialect, ops, options, as_frames=True, seed=seed)
+        assert logs.swallowed() == []
+    if actual != expected:
+        note(f"operations: {ops!r}")
+    for key in expected:
+        assert actual[key] == expected[key], key
+
+
+@fuzz_settings(300)
+@given(dialect=dialects, kinds=turn_kinds, chaos=chaos_levels, seed=seeds, options=OPTIONS)
+def test_frames_and_dicts_give_the_same_telemetry(dialect, kinds, chaos, seed, options):
+    """Generated streams, chaotic or not: the raw-frame path equals the dict path."""
+    ops = Gen(dialect, random.Random(seed)).stream(kinds, chaos)
+    assert_same_telemetry(dialect, ops, options, seed)
+
+
+def _voice_turns(dialect: str, turns: int, deltas: int) -> Iterator[Op]:
+    """Long turns: many audio and transcript deltas per item, the hot path's steady state."""
+    gen = Gen(dialect, random.Random(turns))
+    for turn in range(turns):
+        rid = f"resp_{turn}"
+        yield from (
+            ("client", "dict", e)
+            for e in [{"type": "input_audio_buffer.commit"}, {"type": "response.create"}]
+        )
+        for who, event in gen.response(rid):
+            if event["type"] in ("response.output_audio.delta", "response.audio.delta"):
+                for i in range(deltas):
+                    yield (who, "frame", {**event, "delta": event["delta"][: 4 * (i % 7 + 1)]})
+                    yield ("tick", 100)
+            else:
+                yield (who, "frame", event)
+
+
+@pytest.mark.parametrize("dialect", ev.DIALECTS)
+@pytest.mark.parametrize("options", [{}, {"capture_content": "SPAN_ONLY"}])
+def test_long_voice_turns_give_the_same_telemetry(dialect: str, options: dict[str, Any]) -> None:
+    assert_same_telemetry(dialect, list(_voice_turns(dialect, 5, 40)), options, seed=1)
+
+
+# ------------------------------------------------------------------------------------------------
+# The readers against json.loads
+# ------------------------------------------------------------------------------------------------
+
+DELTA_TYPES = (
+    "response.output_audio.delta",
+    "response.audio.delta",
+    "response.output_audio_transcript.delta",
+    "response.audio_transcript.delta",
+    "response.output_text.delta",
+    "response.text.delta",
+    "response.function_call_arguments.delta",
+)
+ids = st.one_of(
+    st.sampled_from(("resp_1", "item_1", "", "résp", 'a"b', "a\\b", "x" * 80)),
+    st.text(max_size=12),
+    st.integers(),
+    st.none(),
+)
+payloads = st.one_of(
+    st.sampled_from((ev.audio_chunk(10), "AAAA", "AAA=", "AA==", "A", "", "AB/+", *TEXTS)),
+    st.text(max_size=40),
+    st.integers(),
+    st.none(),
+)
+
+
+@st.composite
+def delta_frames(draw: Any) -> tuple[dict[str, Any], Any]:
+    event: dict[str, Any] = {"type": draw(st.sampled_from(DELTA_TYPES)), "event_id": "event_1"}
+    for key in draw(st.permutations(["response_id", "item_id", "output_index", "content_index", "delta"])):
+        if draw(st.integers(0, 9)) == 0:
+            continue  # missing
+        event[key] = draw(payloads if key == "delta" else ids if key.endswith("_id") else st.integers(0, 3))
+    if draw(st.booleans()):
+        event.update(
+            draw(st.dictionaries(st.sampled_from(("delta", "response_id", "x")), payloads, max_size=2))
+        )
+    return event, _encode(event, draw(st.sampled_from(ENCODINGS)))
+
+
+@fuzz_settings(2000)
+@given(case=delta_frames())
+def test_delta_reader_agrees_with_json(case: tuple[dict[str, Any], Any]) -> None:
+    """What ``_frames.delta`` reads is what ``json.loads`` reads, or it declines (``None``)."""
+    event, frame = case
+    read = _frames.delta(frame)
+    if read is None:
+        return
+    kind, response_id, item_id, audio_bytes = read
+    parsed = json.loads(bytes(frame) if isinstance(frame, memoryview) else frame)
+    assert parsed == event
+    assert response_id == parsed["response_id"]
+    assert item_id == (parsed.get("item_id") if isinstance(parsed.get("item_id"), str) else None)
+    if kind == _frames.AUDIO:
+        assert parsed["type"] in ("response.output_audio.delta", "response.audio.delta")
+        from opentelemetry_instrumentation_openai_realtime.audio import base64_decoded_length
+
+        delta = parsed["delta"]
+        assert isinstance(delta, str)
+        assert audio_bytes == base64_decoded_length(len(delta), delta[-2:])
+    text = _frames.delta_text(frame)
+    if text is not None:
+        assert text == (parsed["type"], parsed["delta"])
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"response.output_audio.delta","response_id":"r","item_id":"i","delta":"AAAA","x":"B"}',
+        b'{"type":"response.output_audio.delta","response_id":"r","item_id":"i","delta":"AA\\/A"}',
+        b'{"type":"response.output_audio.delta","response_id":"r","item_id":"i","delta":"AAAA"',
+        b'{"type":"response.output_audio.delta","response_id":"r","item_id":"i","delta":"AAAA"}}',
+        b'{"type":"response.output_audio.delta","response_id":"r\\"","item_id":"i","delta":"AAAA"}',
+        b'{"type":"response.output_audio.delta","item_id":"i","delta":"AAAA"}',
+        b'{"type":"response.output_audio.delta","response_id":"","item_id":"i","delta":"AAAA"}',
+    ],
+)
+def test_delta_reader_declines_what_it_cannot_read_exactly(frame: bytes) -> None:
+    """Another field after the audio, escapes, a truncated frame, a missing id: parse instead."""
+    assert _frames.delta(frame) is None
