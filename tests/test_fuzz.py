@@ -155,7 +155,8 @@ class FuzzPipeline:
         self.tracer_provider = TracerProvider()
         self.tracer_provider.add_span_processor(self.tracker)
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
-        self.meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+        self.metric_reader = InMemoryMetricReader()
+        self.meter_provider = MeterProvider(metric_readers=[self.metric_reader])
         self.logs: Any = None
         self.logger_provider: Any = None
         try:
@@ -969,6 +970,28 @@ def test_counts_outside_int64_are_not_recorded(logs):
     assert "gen_ai.usage.input_tokens" not in turn.attributes
     assert "gen_ai.usage.output_tokens" not in turn.attributes
     assert turn.attributes["gen_ai.usage.cache_read.input_tokens"] == 5
+
+
+def test_negative_token_counts_are_not_recorded_in_the_histogram(logs):
+    """Found by the fuzzer: a negative count made the SDK warn "Record amount must be non-negative"."""
+    session = _session()
+    usage = {"input_tokens": -3, "output_tokens": 7}
+    session.server_event(
+        {"type": "response.done", "response": {"id": "r", "status": "completed", "usage": usage}}
+    )
+    session.close()
+    assert logs.sdk_warnings() == []
+    data = fuzz_pipeline().metric_reader.get_metrics_data()
+    points = [
+        (dict(p.attributes)["gen_ai.token.type"], p.sum)
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == "gen_ai.client.token.usage"
+        for p in m.data.data_points
+    ]
+    assert ("input", -3) not in points and all(total >= 0 for _, total in points)
+    assert any(kind == "output" for kind, _ in points)
 
 
 @pytest.mark.parametrize("event", [None, 3, "response.create", object()])

@@ -65,15 +65,106 @@ def test_uninstrument_restores_every_attribute_twice_in_a_row(pipeline):
     instrumentor = OpenAIRealtimeInstrumentor()
     for _ in range(2):
         instrumentor.instrument(tracer_provider=pipeline.tracer_provider)
-        assert any(type(cls.__dict__.get(name)).__name__ == "FunctionWrapper" for cls, name, _ in before), (
-            "nothing was wrapped"
-        )
+        assert all(
+            cls.__dict__.get(name) is not entry
+            for cls, name, entry in before
+            if entry is not None and name in ("recv_bytes", "send", "connect")
+        ), "nothing was wrapped"
         instrumentor.instrument(tracer_provider=pipeline.tracer_provider)  # no double wrapping
         instrumentor.uninstrument()
         after = _targets()
         assert [(c, n, e) for c, n, e in after] == before
         for cls, name, entry in after:
             assert (name in cls.__dict__) == (entry is not None), (cls, name)
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_another_librarys_wrappers_are_wrapped_in_turn_and_restored(pipeline, api):
+    """Another instrumentation wrapped the receive and send paths first (wrapt, as most do): both
+    see every event, and uninstrument() gives back its wrappers, not the SDK's functions."""
+    from wrapt import FunctionWrapper
+
+    module = importlib.import_module(dict((a, m) for m, a in _patch.MODULES)[api])
+    cls = module.AsyncRealtimeConnection
+    seen = []
+
+    async def theirs(wrapped, instance, args, kwargs):
+        result = await wrapped(*args, **kwargs)
+        seen.append(wrapped.__name__)
+        return result
+
+    saved = {name: cls.__dict__[name] for name in ("recv_bytes", "send")}
+    for name, original in saved.items():
+        setattr(cls, name, FunctionWrapper(original, theirs))
+    others = {name: cls.__dict__[name] for name in saved}
+    instrumentor = OpenAIRealtimeInstrumentor()
+    try:
+        instrumentor.instrument(tracer_provider=pipeline.tracer_provider)
+        sim = RealtimeSimulator(scenarios.text_turn(), dialect=api)
+        async with sim:
+            client = openai.AsyncOpenAI(**sim.client_options())
+            realtime = client.realtime if api == "ga" else client.beta.realtime
+            async with realtime.connect(model=MODEL) as conn:
+                await conn.conversation.item.create(
+                    item={
+                        "type": "message",
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": "hi"}],
+                    }
+                )
+                await conn.response.create()
+                async for event in conn:
+                    if event.type == "response.done":
+                        break
+        assert sim.errors == []
+        assert len(pipeline.responses()) == 1
+        assert "recv_bytes" in seen and "send" in seen
+        instrumentor.uninstrument()
+        assert {name: cls.__dict__[name] for name in saved} == others
+    finally:
+        instrumentor.uninstrument()
+        for name, original in saved.items():
+            setattr(cls, name, original)
+
+
+_IMPORT_ORDER_APP = """
+import sys
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
+
+names = [n for n, _ in __import__("opentelemetry_instrumentation_openai_realtime._patch").{patch}.MODULES]
+before = set(sys.modules)
+OpenAIRealtimeInstrumentor().instrument(tracer_provider=TracerProvider())
+print("imported by instrument():", sorted(n for n in names if n in sys.modules and n not in before))
+{uninstrument_first}
+import openai.resources.beta.realtime.realtime as beta
+print("recv_bytes in:", beta.AsyncRealtimeConnection.__dict__["recv_bytes"].__code__.co_filename)
+OpenAIRealtimeInstrumentor().uninstrument()
+print("after uninstrument:", beta.AsyncRealtimeConnection.__dict__["recv_bytes"].__code__.co_filename)
+"""
+
+
+@pytest.mark.parametrize("uninstrument_first", [False, True])
+def test_sdk_modules_are_wrapped_when_the_app_imports_them(uninstrument_first):
+    """instrument() imports no SDK module (a GA app never loads the beta ones); a module imported
+    later is wrapped on import, unless uninstrument() came first."""
+    import subprocess
+
+    code = _IMPORT_ORDER_APP.format(
+        patch="_patch",
+        uninstrument_first="OpenAIRealtimeInstrumentor().uninstrument()" if uninstrument_first else "",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    lines = out.stdout.splitlines()
+    assert lines[0] == "imported by instrument(): []"
+    sdk = "openai/resources/beta/realtime/realtime.py"
+    assert lines[1].startswith("recv_bytes in: ")
+    assert lines[1].endswith(
+        sdk if uninstrument_first else _patch.__file__.replace("\\", "/").split("/src/")[-1]
+    )
+    assert lines[2].startswith("after uninstrument: ") and lines[2].endswith(sdk)
 
 
 def test_entry_point_loads_the_instrumentor():

@@ -35,54 +35,41 @@ def frame_type(data: Frame) -> Optional[str]:
     return None
 
 
-def string_field(data: Frame, key: str) -> Optional[str]:
-    """The value of a top-level-looking ``"key":"value"`` pair holding a plain id, or ``None``.
+def _string_span(data: Frame, key: str) -> Optional[tuple[Any, int, int]]:
+    """``(frame, start, end)`` of the first ``"key":"value"`` whose value has no escape, or ``None``.
 
-    Only for ids (no escapes, no quotes): an escaped quote inside a JSON string can never form
-    the marker, so a match is the real key.
+    An escaped quote inside a JSON string can never form the marker, so a match is a real key; a
+    value with a backslash is declined (its length is not its decoded length).
     """
-    if isinstance(data, str):
-        marker = '"' + key + '":"'
-        start = data.find(marker)
-        if start < 0:
-            return None
-        start += len(marker)
-        end = data.find('"', start)
-        return data[start:end] if end >= 0 else None
-    if isinstance(data, (bytes, bytearray)):
-        bmarker = b'"' + key.encode() + b'":"'
-        start = data.find(bmarker)
-        if start < 0:
-            return None
-        start += len(bmarker)
-        end = data.find(b'"', start)
-        return bytes(data[start:end]).decode("utf-8", "replace") if end >= 0 else None
-    return None
+    frame: Any = data
+    if isinstance(frame, str):
+        marker: Any = '"' + key + '":"'
+        quote: Any = '"'
+        backslash: Any = "\\"
+    elif isinstance(frame, (bytes, bytearray)):
+        marker = b'"' + key.encode() + b'":"'
+        quote = b'"'
+        backslash = 92
+    else:
+        return None
+    start = frame.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    end = frame.find(quote, start)
+    if end < 0 or frame.find(backslash, start, end) >= 0:
+        return None
+    return frame, start, end
 
 
 def string_length(data: Frame, key: str) -> Optional[tuple[int, str]]:
     """Length of a base64 value ``"key":"..."`` and its last two characters, without copying it."""
-    if isinstance(data, str):
-        marker = '"' + key + '":"'
-        start = data.find(marker)
-        if start < 0:
-            return None
-        start += len(marker)
-        end = data.find('"', start)
-        if end < 0:
-            return None
-        return end - start, data[max(start, end - 2) : end]
-    if isinstance(data, (bytes, bytearray)):
-        bmarker = b'"' + key.encode() + b'":"'
-        start = data.find(bmarker)
-        if start < 0:
-            return None
-        start += len(bmarker)
-        end = data.find(b'"', start)
-        if end < 0:
-            return None
-        return end - start, bytes(data[max(start, end - 2) : end]).decode("ascii", "replace")
-    return None
+    span = _string_span(data, key)
+    if span is None:
+        return None
+    frame, start, end = span
+    tail = frame[max(start, end - 2) : end]
+    return end - start, tail if isinstance(tail, str) else bytes(tail).decode("ascii", "replace")
 
 
 AUDIO = 1  # response.output_audio.delta / response.audio.delta
@@ -124,20 +111,20 @@ _B = _markers(bytes)
 _S = _markers(str)
 
 
-# The ids part of the last delta read: from `"response_id":"` to `"delta":"` included, with the
-# ids in it (the markers tell bytes from str). Every delta of an item, audio or transcript, has
-# this part byte for byte, so it is checked with one comparison instead of being read again.
-_last: tuple[Any, Any, str, Optional[str]] = (None, None, "", None)
+Delta = tuple[int, str, Optional[str], int, Any]
 
 
-def delta(data: Frame) -> Optional[tuple[int, str, Optional[str], int]]:
-    """``(kind, response_id, item_id, audio_bytes)`` of a delta frame, read without parsing it.
+def delta(data: Frame) -> Optional[Delta]:
+    """``(kind, response_id, item_id, audio_bytes, ids)`` of a delta frame, read without parsing it.
 
     ``None`` when the frame is not a delta with ``"type"`` first, or when an id or the audio is
     missing, empty or escaped, or the audio is not the frame's last field: the caller then parses
-    the frame. ``item_id`` is ``None`` when
-    absent. ``audio_bytes`` (audio deltas, else 0) is the decoded size of the base64 payload, from
-    its length and padding: the payload is neither decoded nor copied.
+    the frame. ``item_id`` is ``None`` when absent. ``audio_bytes`` (audio deltas, else 0) is the
+    decoded size of the base64 payload, from its length and padding: the payload is neither
+    decoded nor copied. ``ids`` is the part of a ``bytes`` frame from ``"response_id":"`` to
+    ``"delta":"`` included when it has the API's order (response id, item id, delta), else
+    ``None``: every delta of an item, audio or transcript, has that part byte for byte, so a
+    caller can recognise the item's next deltas with one comparison.
     """
     frame: Any = data
     if type(frame) is bytes or isinstance(frame, (bytes, bytearray)):  # bytes first: recv_bytes' type
@@ -157,37 +144,45 @@ def delta(data: Frame) -> Optional[tuple[int, str, Optional[str], int]]:
     at = frame.find(markers[5], 28)
     if at < 0:
         return None
-    cached, ids, response_id, item_id = _last
-    if cached is markers and frame.startswith(ids, at):
-        start = at + len(ids)
-    else:
-        read = _read_ids(frame, markers, at)
-        if read is None:
-            return None
-        response_id, item_id, start = read
+    read = _read_ids(frame, markers, at)
+    if read is None:
+        return None
+    response_id, item_id, start, ids = read
     if kind != AUDIO:
-        return kind, response_id, item_id, 0
+        return kind, response_id, item_id, 0, ids
     if start < 0:
         return None
-    quote, backslash, equals = markers[3], markers[4], markers[8]
-    stop = frame.find(quote, start)
-    if stop < 0 or stop != len(frame) - 2 or frame[-1] != markers[9]:
-        return None  # not the last field of a complete frame, as the API sends it: parse
-    if frame.find(backslash, start, stop) >= 0:
+    count = _audio_bytes(frame, start, markers)
+    if count < 0:
         return None
+    return AUDIO, response_id, item_id, count, ids
+
+
+def _audio_bytes(frame: Any, start: int, markers: tuple[Any, ...]) -> int:
+    """Decoded size of the base64 string starting at ``start``, the frame's last field; else -1."""
+    stop = len(frame) - 2
+    if frame.find(markers[3], start) != stop or frame[-1] != markers[9]:
+        return -1  # not the last field of a complete frame, as the API sends it: parse
+    if frame.find(markers[4], start, stop) >= 0:
+        return -1  # escaped
+    if markers is _B and not frame.isascii():
+        return -1  # not base64: its length in bytes is not its length in characters
     length = stop - start
     padding = 0
+    equals = markers[8]
     if length and frame[stop - 1] == equals:
         padding = 2 if length > 1 and frame[stop - 2] == equals else 1
-    return AUDIO, response_id, item_id, max(0, (length * 3) // 4 - padding)
+    return max(0, (length * 3) // 4 - padding)
 
 
-def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[str, Optional[str], int]]:
-    """``(response_id, item_id, start of the delta value or -1)``, the response id at ``at``.
+RESPONSE_ID_MARKER = _B[5]
+AUDIO_PREFIXES = _B[0]
+TEXT_PREFIXES = _B[1]
 
-    Remembers the ids part when it is in the API's order (response id, item id, delta).
-    """
-    global _last
+
+def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[str, Optional[str], int, Any]]:
+    """``(response_id, item_id, start of the delta value or -1, ids part or None)``, the response
+    id at ``at``."""
     quote, backslash, iid_marker, delta_marker = markers[3], markers[4], markers[6], markers[7]
     start = at + 15
     stop = frame.find(quote, start)
@@ -220,13 +215,13 @@ def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[s
                 item_id = value.decode()
             except UnicodeDecodeError:
                 return None
+    ids = None
     start = frame.find(delta_marker, 28)
     if start >= 0:
         start += 9
-        if at < found < start:
+        if at < found < start and type(frame) is bytes:
             ids = frame[at:start]
-            _last = (markers, bytes(ids) if isinstance(ids, bytearray) else ids, response_id, item_id)
-    return response_id, item_id, start
+    return response_id, item_id, start, ids
 
 
 def delta_text(data: Frame) -> Optional[tuple[str, str]]:
@@ -262,8 +257,28 @@ def delta_text(data: Frame) -> Optional[tuple[str, str]]:
     return type_, text
 
 
+# what json.loads uses, without its per-call preliminaries
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
 def loads(data: Frame) -> Any:
-    """``json.loads`` for any frame type; raises ``ValueError`` on non-JSON."""
+    """``json.loads`` for any frame type; raises ``ValueError`` on non-JSON.
+
+    A frame that starts with ``{"`` (every API frame) is UTF-8 for ``json.loads`` too, with no
+    BOM and no leading whitespace: it is decoded as ``json.loads`` decodes it and scanned
+    directly, which returns the same value; anything else (trailing whitespace or garbage, an
+    error) goes through ``json.loads`` itself, so results and exceptions are the same.
+    """
     if isinstance(data, memoryview):
         data = data.tobytes()
-    return json.loads(data)
+    try:
+        if type(data) is bytes and data.startswith(b'{"'):
+            text = data.decode("utf-8", "surrogatepass")
+        elif type(data) is str and data.startswith('{"'):
+            text = data
+        else:
+            return json.loads(data)
+        value, end = _scan(text, 0)
+    except (ValueError, StopIteration, RecursionError):
+        return json.loads(data)
+    return value if end == len(text) else json.loads(data)

@@ -18,14 +18,15 @@ a wrapper still reachable from an open connection is a pass-through.
 from __future__ import annotations
 
 import contextvars
-import importlib
+import functools
 import logging
+import types
 import weakref
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
-from wrapt import FunctionWrapper
+from wrapt import FunctionWrapper, register_post_import_hook
 
 from . import _semconv as sc
 from ._telemetry import Telemetry
@@ -49,6 +50,7 @@ _in_send: contextvars.ContextVar[bool] = contextvars.ContextVar("otel_realtime_i
 
 class _State:
     telemetry: Optional[Telemetry] = None
+    generation = 0  # instrument() calls: a post-import hook of an earlier one does nothing
     sessions: weakref.WeakSet[RealtimeSession] = weakref.WeakSet()
     patches: list[tuple[type, str, bool, Any]] = []
 
@@ -60,38 +62,54 @@ _state = _State()
 
 
 def install(telemetry: Telemetry) -> None:
-    """Wrap every target the installed SDK has."""
+    """Wrap every target the installed SDK has, each module when the app imports it.
+
+    A module already imported is wrapped now; another one when it is first imported (a GA app
+    never imports the beta modules, and importing them for it would cost start-up time and
+    memory).
+    """
     _state.telemetry = telemetry
+    _state.generation += 1
     for module_name, api in MODULES:
         try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
+            register_post_import_hook(functools.partial(_on_import, api, _state.generation), module_name)
         except Exception:  # a broken optional import must not break the app
-            _logger.debug("cannot import %s", module_name, exc_info=True)
-            continue
-        for cls_name in ("Realtime", "AsyncRealtime"):
-            _wrap(module, cls_name, "connect", _connect_wrapper(api))
-        sync_mgr, async_mgr = "RealtimeConnectionManager", "AsyncRealtimeConnectionManager"
-        _wrap(module, sync_mgr, "__enter__", _enter_sync)
-        _wrap(module, sync_mgr, "enter", _enter_sync)
-        _wrap(module, sync_mgr, "__exit__", _exit_sync)
-        _wrap(module, async_mgr, "__aenter__", _enter_async)
-        _wrap(module, async_mgr, "enter", _enter_async)
-        _wrap(module, async_mgr, "__aexit__", _exit_async)
-        _wrap(module, sync_mgr, "send", _manager_send)
-        _wrap(module, async_mgr, "send", _manager_send)
-        sync_conn, async_conn = "RealtimeConnection", "AsyncRealtimeConnection"
-        _wrap(module, sync_conn, "recv_bytes", _recv_sync(api))
-        _wrap(module, async_conn, "recv_bytes", _recv_async(api))
-        _wrap(module, sync_conn, "send", _send_sync(api, raw=False))
-        _wrap(module, async_conn, "send", _send_async(api, raw=False))
-        _wrap(module, sync_conn, "send_raw", _send_sync(api, raw=True))
-        _wrap(module, async_conn, "send_raw", _send_async(api, raw=True))
-        _wrap(module, sync_conn, "close", _close_sync)
-        _wrap(module, async_conn, "close", _close_async)
-        _wrap(module, sync_conn, "_reconnect", _reconnect_sync)
-        _wrap(module, async_conn, "_reconnect", _reconnect_async)
+            _logger.debug("cannot wrap %s", module_name, exc_info=True)
+
+
+def _on_import(api: str, generation: int, module: Any) -> None:
+    """A post-import hook: wrap ``module`` unless uninstrumented (or re-instrumented) since."""
+    try:
+        if _state.telemetry is not None and _state.generation == generation:
+            _patch_module(module, api)
+    except Exception:
+        _logger.debug("cannot wrap %s", getattr(module, "__name__", module), exc_info=True)
+
+
+def _patch_module(module: Any, api: str) -> None:
+    for cls_name in ("Realtime", "AsyncRealtime"):
+        _wrap(module, cls_name, "connect", _connect_wrapper(api))
+    sync_mgr, async_mgr = "RealtimeConnectionManager", "AsyncRealtimeConnectionManager"
+    _wrap(module, sync_mgr, "__enter__", _enter_sync)
+    _wrap(module, sync_mgr, "enter", _enter_sync)
+    _wrap(module, sync_mgr, "__exit__", _exit_sync)
+    _wrap(module, async_mgr, "__aenter__", _enter_async)
+    _wrap(module, async_mgr, "enter", _enter_async)
+    _wrap(module, async_mgr, "__aexit__", _exit_async)
+    _wrap(module, sync_mgr, "send", _manager_send)
+    _wrap(module, async_mgr, "send", _manager_send)
+    sync_conn, async_conn = "RealtimeConnection", "AsyncRealtimeConnection"
+    # every frame passes these: plain functions, cheaper to call than wrapt's wrappers
+    _replace(module, sync_conn, "recv_bytes", _recv_sync(api))
+    _replace(module, async_conn, "recv_bytes", _recv_async(api))
+    _replace(module, sync_conn, "send", _send_sync(api, raw=False))
+    _replace(module, async_conn, "send", _send_async(api, raw=False))
+    _replace(module, sync_conn, "send_raw", _send_sync(api, raw=True))
+    _replace(module, async_conn, "send_raw", _send_async(api, raw=True))
+    _wrap(module, sync_conn, "close", _close_sync)
+    _wrap(module, async_conn, "close", _close_async)
+    _wrap(module, sync_conn, "_reconnect", _reconnect_sync)
+    _wrap(module, async_conn, "_reconnect", _reconnect_async)
 
 
 def uninstall() -> None:
@@ -111,16 +129,52 @@ def uninstall() -> None:
     _state.sessions = weakref.WeakSet()
 
 
-def _wrap(module: Any, cls_name: str, name: str, wrapper: Callable[..., Any]) -> None:
+def _target(module: Any, cls_name: str, name: str) -> Optional[tuple[type, bool, Any]]:
+    """``(class, whether it defines the attribute itself, the attribute)`` unless absent or already
+    patched by us (another library's wrapper is wrapped in turn, and restored on uninstall)."""
     cls = getattr(module, cls_name, None)
     if not isinstance(cls, type):
-        return
+        return None
     had_own = name in cls.__dict__
     original = cls.__dict__.get(name) if had_own else getattr(cls, name, None)
-    if original is None or isinstance(original, FunctionWrapper):
-        return
-    setattr(cls, name, FunctionWrapper(original, wrapper))
-    _state.patches.append((cls, name, had_own, original))
+    if original is None or any(c is cls and n == name for c, n, _, _ in _state.patches):
+        return None
+    return cls, had_own, original
+
+
+def _wrap(module: Any, cls_name: str, name: str, wrapper: Callable[..., Any]) -> None:
+    """Wrap with wrapt (methods called a few times per session)."""
+    target = _target(module, cls_name, name)
+    if target is not None:
+        cls, had_own, original = target
+        setattr(cls, name, FunctionWrapper(original, wrapper))
+        _state.patches.append((cls, name, had_own, original))
+
+
+def _binder(descriptor: Any) -> Callable[..., Any]:
+    """``call(self, *args, **kwargs)`` for another library's wrapper or descriptor: bound as
+    attribute access would bind it."""
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return descriptor.__get__(self, type(self))(*args, **kwargs)
+
+    return call
+
+
+def _replace(module: Any, cls_name: str, name: str, make: Callable[[Callable[..., Any]], Any]) -> None:
+    """Replace with a plain function ``make(call)``, where ``call(self, *args, **kwargs)`` calls
+    the original (methods called for every event: a plain function costs a fraction of a wrapt
+    wrapper per call)."""
+    target = _target(module, cls_name, name)
+    if target is not None:
+        cls, had_own, original = target
+        replacement = make(original if isinstance(original, types.FunctionType) else _binder(original))
+        try:
+            functools.update_wrapper(replacement, original)
+        except Exception:  # metadata only
+            _logger.debug("cannot copy the metadata of %s.%s", cls.__name__, name, exc_info=True)
+        setattr(cls, name, replacement)
+        _state.patches.append((cls, name, had_own, original))
 
 
 # ---------------------------------------------------------------------------- sessions
@@ -371,48 +425,54 @@ def _on_recv_error(connection: Any, exc: BaseException, api: str) -> None:
         _logger.debug("cannot record a receive failure", exc_info=True)
 
 
-def _recv_sync(api: str) -> Callable[..., Any]:
-    def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        try:
-            data = wrapped(*args, **kwargs)
-        except BaseException as exc:
-            _on_recv_error(instance, exc, api)
-            raise
-        session = instance.__dict__.get(SESSION_ATTR)
-        if session is None:
-            if _state.telemetry is None:
-                return data
-            session = _lazy_session(instance, api)
+def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
+    def make(call: Callable[..., Any]) -> Any:
+        def recv_bytes(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                data = call(self, *args, **kwargs)
+            except BaseException as exc:
+                _on_recv_error(self, exc, api)
+                raise
+            session = self.__dict__.get(SESSION_ATTR)
             if session is None:
+                if _state.telemetry is None:
+                    return data
+                session = _lazy_session(self, api)
+                if session is None:
+                    return data
+            elif _state.telemetry is None:
                 return data
-        elif _state.telemetry is None:
+            session.server_frame(data)
             return data
-        session.server_frame(data)
-        return data
 
-    return wrapper
+        return recv_bytes
+
+    return make
 
 
-def _recv_async(api: str) -> Callable[..., Any]:
-    async def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        try:
-            data = await wrapped(*args, **kwargs)
-        except BaseException as exc:
-            _on_recv_error(instance, exc, api)
-            raise
-        session = instance.__dict__.get(SESSION_ATTR)
-        if session is None:
-            if _state.telemetry is None:
-                return data
-            session = _lazy_session(instance, api)
+def _recv_async(api: str) -> Callable[[Callable[..., Any]], Any]:
+    def make(call: Callable[..., Any]) -> Any:
+        async def recv_bytes(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                data = await call(self, *args, **kwargs)
+            except BaseException as exc:
+                _on_recv_error(self, exc, api)
+                raise
+            session = self.__dict__.get(SESSION_ATTR)
             if session is None:
+                if _state.telemetry is None:
+                    return data
+                session = _lazy_session(self, api)
+                if session is None:
+                    return data
+            elif _state.telemetry is None:
                 return data
-        elif _state.telemetry is None:
+            session.server_frame(data)
             return data
-        session.server_frame(data)
-        return data
 
-    return wrapper
+        return recv_bytes
+
+    return make
 
 
 # ---------------------------------------------------------------------------- send
@@ -440,46 +500,52 @@ def _unsent(connection: Any, args: Any, kwargs: Any, raw: bool) -> None:
         _logger.debug("cannot withdraw an unsent client event", exc_info=True)
 
 
-def _send_sync(api: str, raw: bool) -> Callable[..., Any]:
-    def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        if _state.telemetry is None or _in_send.get():
-            return wrapped(*args, **kwargs)
-        try:
-            event = args[0] if args else kwargs.get("data" if raw else "event")
-            _record_client(instance, api, event, raw)
-        except Exception:
-            _logger.debug("cannot record a client event", exc_info=True)
-        token = _in_send.set(True)
-        try:
-            return wrapped(*args, **kwargs)
-        except Exception:
-            _unsent(instance, args, kwargs, raw)
-            raise
-        finally:
-            _in_send.reset(token)
+def _send_sync(api: str, raw: bool) -> Callable[[Callable[..., Any]], Any]:
+    def make(call: Callable[..., Any]) -> Any:
+        def send(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if _state.telemetry is None or _in_send.get():
+                return call(self, *args, **kwargs)
+            try:
+                event = args[0] if args else kwargs.get("data" if raw else "event")
+                _record_client(self, api, event, raw)
+            except Exception:
+                _logger.debug("cannot record a client event", exc_info=True)
+            token = _in_send.set(True)
+            try:
+                return call(self, *args, **kwargs)
+            except Exception:
+                _unsent(self, args, kwargs, raw)
+                raise
+            finally:
+                _in_send.reset(token)
 
-    return wrapper
+        return send
+
+    return make
 
 
-def _send_async(api: str, raw: bool) -> Callable[..., Any]:
-    async def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        if _state.telemetry is None or _in_send.get():
-            return await wrapped(*args, **kwargs)
-        try:
-            event = args[0] if args else kwargs.get("data" if raw else "event")
-            _record_client(instance, api, event, raw)
-        except Exception:
-            _logger.debug("cannot record a client event", exc_info=True)
-        token = _in_send.set(True)
-        try:
-            return await wrapped(*args, **kwargs)
-        except Exception:
-            _unsent(instance, args, kwargs, raw)
-            raise
-        finally:
-            _in_send.reset(token)
+def _send_async(api: str, raw: bool) -> Callable[[Callable[..., Any]], Any]:
+    def make(call: Callable[..., Any]) -> Any:
+        async def send(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if _state.telemetry is None or _in_send.get():
+                return await call(self, *args, **kwargs)
+            try:
+                event = args[0] if args else kwargs.get("data" if raw else "event")
+                _record_client(self, api, event, raw)
+            except Exception:
+                _logger.debug("cannot record a client event", exc_info=True)
+            token = _in_send.set(True)
+            try:
+                return await call(self, *args, **kwargs)
+            except Exception:
+                _unsent(self, args, kwargs, raw)
+                raise
+            finally:
+                _in_send.reset(token)
 
-    return wrapper
+        return send
+
+    return make
 
 
 # ---------------------------------------------------------------------------- close and reconnect

@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import json
 import logging
 import threading
@@ -88,17 +89,29 @@ _ALIASES = {
     "conversation.item.added": "conversation.item.created",
     "conversation.item.done": "conversation.item.created",
 }
-_AUDIO_DELTA = "response.output_audio.delta"
-_DELTA_TYPES = frozenset(
-    {
-        "response.output_audio.delta",
-        "response.audio.delta",
-        "response.output_audio_transcript.delta",
-        "response.audio_transcript.delta",
-        "response.output_text.delta",
-        "response.text.delta",
-        "response.function_call_arguments.delta",
-    }
+_CLOSED = SessionState.CLOSED
+_TYPE_PREFIX = b'{"type":"'
+_RESPONSE_ID_MARKER = _frames.RESPONSE_ID_MARKER
+# What server_frame does with a bytes frame, by the type its first bytes name (_frame_actions)
+_SKIP = 0  # no handler reads it: not parsed
+_PARSE = 1  # parsed and handled
+_DELTA = 2  # a delta: read without parsing (_frames.delta)
+_AUDIO_PREFIXES = _frames.AUDIO_PREFIXES
+_TEXT_PREFIXES = _frames.TEXT_PREFIXES
+# server events no handler reads, recognised by the table too (other unread types are found by
+# the generic path)
+_UNREAD = (
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.output_audio.done",
+    "response.audio.done",
+    "rate_limits.updated",
+    "input_audio_buffer.cleared",
+    "conversation.item.deleted",
+    "conversation.item.retrieved",
+    "output_audio_buffer.started",
+    "output_audio_buffer.stopped",
+    "output_audio_buffer.cleared",
 )
 
 
@@ -147,6 +160,10 @@ class RealtimeSession:
         self._input_audio_bytes = 0
         self._input_capture: Optional[bytearray] = bytearray() if self._settings.capture_audio else None
         self._output_audio_bytes = 0
+        # (ids part, response id, response, output) of the item whose audio delta was read last
+        self._hot: Optional[tuple[bytes, str, Response, Output]] = None
+        self._actions = _frame_actions(self._capture, self._settings.capture_audio)
+        self._text_is_hot = not self._capture  # transcript deltas need nothing once audio came
         self._input_modalities: set[str] = set()
         self._counts = {"completed": 0, "interrupted": 0, "responses": 0, "tools": 0, "errors": 0}
         self._reconnects = 0
@@ -211,16 +228,65 @@ class RealtimeSession:
 
     def server_frame(self, data: Any) -> None:
         """A raw frame the server sent (bytes or str), as read from the socket."""
+        lock = self._lock
         try:
-            with self._lock:
-                if self.state is SessionState.CLOSED:
+            lock.acquire()  # not `with`: this is the hot path, and `with` costs more here
+            try:
+                if self.state is _CLOSED:
                     return
-                now = self._clock()
-                if self._held and now >= self._next_deadline:
-                    self._release_due(now)
+                now = None
+                if self._held:
+                    now = self._clock()
+                    if now >= self._next_deadline:
+                        self._release_due(now)
+                hot = self._hot
+                if hot is not None and type(data) is bytes:
+                    # The next delta of the item whose audio was read last, as most frames of a
+                    # voice session are: its ids part is compared, not read, and nothing is
+                    # looked up but the response (still the live one for its id).
+                    ids, response_id, response, output = hot
+                    at = data.find(_RESPONSE_ID_MARKER, 28)
+                    if at > 0 and data.startswith(ids, at) and self._responses.get(response_id) is response:
+                        if data.startswith(_AUDIO_PREFIXES):
+                            # the audio is the last field (the frame ends `"}`, no quote before),
+                            # with no escape and nothing but ASCII: its size is its length, less
+                            # the padding
+                            start = at + len(ids)
+                            stop = len(data) - 2
+                            if (
+                                data.find(34, start) == stop
+                                and data[-1] == 125
+                                and 92 not in data
+                                and data.isascii()
+                            ):
+                                count = (stop - start) * 3 // 4
+                                if data[stop - 1] == 61:  # "=" (the opening quote when empty)
+                                    count -= 2 if data[stop - 2] == 61 else 1
+                                count = count if count > 0 else 0
+                                response.audio_bytes += count
+                                self._output_audio_bytes += count
+                                output.audio_bytes += count
+                                return
+                        elif self._text_is_hot and data.startswith(_TEXT_PREFIXES):
+                            return  # its text is not kept, and its first chunk was the audio
+                if now is None:
+                    now = self._clock()
+                if type(data) is bytes and data.startswith(_TYPE_PREFIX):
+                    # what recv_bytes hands over, "type" first as the API sends it: the type says
+                    # what to do, from one lookup
+                    action = self._actions.get(data[9 : data.find(34, 9, 128)])
+                    if action is not None:
+                        if action is _SKIP:
+                            return  # no handler reads it (content parts, audio done ...)
+                        if action is _DELTA:
+                            fast = _frames.delta(data)
+                            if fast is not None and self._fast_delta(fast, data, now):
+                                return
+                        self._parsed_frame(data, now)
+                        return
                 fast = _frames.delta(data)
                 if fast is not None:
-                    if self._delta_frame(fast, data, now):
+                    if self._fast_delta(fast, data, now):
                         return
                 else:
                     type_ = _frames.frame_type(data)
@@ -231,14 +297,19 @@ class RealtimeSession:
                             or name.startswith("response.mcp_call_arguments.delta")
                         ):
                             return  # no handler reads it (content parts, audio done ...): not parsed
-                try:
-                    event = _frames.loads(data)
-                except (ValueError, TypeError, RecursionError):
-                    _logger.debug("server frame is not JSON; ignored")
-                    return
-                self._server(event, now)
+                self._parsed_frame(data, now)
+            finally:
+                lock.release()
         except Exception:
             _logger.debug("failed to record a server frame", exc_info=True)
+
+    def _parsed_frame(self, data: Any, now: int) -> None:
+        try:
+            event = _frames.loads(data)
+        except (ValueError, TypeError, RecursionError):
+            _logger.debug("server frame is not JSON; ignored")
+            return
+        self._server(event, now)
 
     def server_event(self, event: Any) -> None:
         """A server event as a dict or an SDK model."""
@@ -279,8 +350,12 @@ class RealtimeSession:
                 if type_ == "input_audio_buffer.append":
                     audio = event.get("audio")
                     if isinstance(audio, str):
-                        with self._lock:
+                        lock = self._lock
+                        lock.acquire()  # not `with`: a voice app sends many appends
+                        try:
                             self._add_input_audio(base64_decoded_length(len(audio), audio[-2:]), audio)
+                        finally:
+                            lock.release()
                     return
             else:
                 event = _to_dict(event)
@@ -379,15 +454,19 @@ class RealtimeSession:
         if self.state is not state:
             _logger.debug("realtime session %s: %s -> %s", self.session_id, self.state.value, state.value)
             self.state = state
+            if state is SessionState.CLOSED:
+                self._hot = None  # let the last response go
 
-    def _delta_frame(self, fast: tuple[int, str, Optional[str], int], data: Any, now: int) -> bool:
+    def _fast_delta(self, fast: _frames.Delta, data: Any, now: int) -> bool:
         """Handle a delta read by :func:`_frames.delta`. False when the frame needs a full parse."""
-        kind, response_id, item_id, count = fast
+        kind, response_id, item_id, count, ids = fast
         if kind == _frames.AUDIO:
             if self._settings.capture_audio:
                 return False  # the audio is kept: parse to decode it
             response = self._responses.get(response_id) or self._response_for(response_id, now)
             self._audio(response, item_id, count, now)
+            if ids is not None and item_id:  # the item's next deltas take the hot path
+                self._hot = (ids, response_id, response, response.outputs[item_id])
             return True
         if kind == _frames.TEXT and self._capture:  # the text is kept: decode just that string
             text = _frames.delta_text(data)
@@ -1219,7 +1298,7 @@ class RealtimeSession:
             usage = as_mapping(usage)
             for token_type, key in (("input", "input_tokens"), ("output", "output_tokens")):
                 count = as_int(usage.get(key))
-                if count is not None:
+                if count is not None and count >= 0:  # a histogram takes no negative count
                     self._t.token_usage.record(count, {**attrs, sc.GEN_AI_TOKEN_TYPE: token_type})
         except Exception:
             _logger.debug("response metrics failed", exc_info=True)
@@ -1367,6 +1446,27 @@ _SERVER_HANDLERS: dict[str, Callable[[RealtimeSession, dict[str, Any], int], Non
     "response.done": RealtimeSession._on_response_done,
     "error": RealtimeSession._on_error,
 }
+
+
+@functools.cache
+def _frame_actions(capture: bool, keep_audio: bool) -> dict[bytes, int]:
+    """Server event type (as the bytes of a frame) -> what :meth:`RealtimeSession.server_frame`
+    does with it, for a session that keeps content (``capture``) and audio (``keep_audio``) or not.
+    """
+    actions = {}
+    for name in (*_SERVER_HANDLERS, *_ALIASES, *_UNREAD):
+        target = _ALIASES.get(name, name)
+        handler = _SERVER_HANDLERS.get(target)
+        if handler is None or (handler is RealtimeSession._on_text_done and not capture):
+            action = _SKIP
+        elif target == "response.output_audio.delta":
+            action = _PARSE if keep_audio else _DELTA  # kept audio is decoded from the parsed event
+        elif handler is RealtimeSession._on_text_delta:
+            action = _DELTA
+        else:
+            action = _PARSE
+        actions[name.encode()] = action
+    return actions
 
 
 def _to_dict(event: Any) -> Any:
