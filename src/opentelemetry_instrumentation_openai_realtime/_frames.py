@@ -227,9 +227,8 @@ def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[s
 def delta_text(data: Frame) -> Optional[tuple[str, str]]:
     """``(type, text)`` of a text delta frame with ``"type"`` first, without parsing the frame.
 
-    Only the ``"delta"`` string is decoded, by the JSON decoder's own string scanner (escapes and
-    invalid characters are handled exactly as a full parse would). ``None`` when there is none,
-    it is not a valid JSON string, or it is not the frame's last field.
+    Only the ``"delta"`` string is decoded (:func:`last_string`). ``None`` when there is none, it
+    is not a valid JSON string, or it is not the frame's last field.
     """
     frame: Any = data
     if type(frame) is bytes or isinstance(frame, (bytes, bytearray)):
@@ -242,10 +241,27 @@ def delta_text(data: Frame) -> Optional[tuple[str, str]]:
     start = frame.find(markers[7], 28)
     if end < 0 or start < 0:
         return None
-    type_, rest = frame[9:end], frame[start + 9 :]
+    type_ = frame[9:end]
     if markers is _B:
         try:
-            type_, rest = type_.decode(), rest.decode()
+            type_ = type_.decode()
+        except UnicodeDecodeError:
+            return None
+    text = last_string(frame, start + 9)
+    return None if text is None else (type_, text)
+
+
+def last_string(frame: Any, start: int) -> Optional[str]:
+    """The JSON string whose opening quote is just before ``start``, when it is the frame's last
+    field (the frame ends right after it with ``}``); else ``None``.
+
+    Decoded as ``json.loads`` decodes (UTF-8 with surrogates let through, then the JSON decoder's
+    own string scanner: escapes and invalid characters are handled exactly as a full parse).
+    """
+    rest = frame[start:]
+    if not isinstance(rest, str):
+        try:
+            rest = bytes(rest).decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
             return None
     try:
@@ -254,7 +270,7 @@ def delta_text(data: Frame) -> Optional[tuple[str, str]]:
         return None
     if rest[end:].strip() != "}":
         return None  # not the last field of a complete frame, as the API sends it: parse
-    return type_, text
+    return text  # type: ignore[no-any-return]
 
 
 # what json.loads uses, without its per-call preliminaries

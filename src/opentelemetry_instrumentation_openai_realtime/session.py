@@ -163,7 +163,6 @@ class RealtimeSession:
         # (ids part, response id, response, output) of the item whose audio delta was read last
         self._hot: Optional[tuple[bytes, str, Response, Output]] = None
         self._actions = _frame_actions(self._capture, self._settings.capture_audio)
-        self._text_is_hot = not self._capture  # transcript deltas need nothing once audio came
         self._input_modalities: set[str] = set()
         self._counts = {"completed": 0, "interrupted": 0, "responses": 0, "tools": 0, "errors": 0}
         self._reconnects = 0
@@ -267,8 +266,16 @@ class RealtimeSession:
                                 self._output_audio_bytes += count
                                 output.audio_bytes += count
                                 return
-                        elif self._text_is_hot and data.startswith(_TEXT_PREFIXES):
-                            return  # its text is not kept, and its first chunk was the audio
+                        elif data.startswith(_TEXT_PREFIXES):  # its first chunk was the audio
+                            if not self._capture or response.text_length >= self._store_limit:
+                                return  # its text is not kept
+                            text = _frames.last_string(data, at + len(ids))
+                            if text is not None:
+                                if output.text is None:
+                                    output.text = []
+                                output.text.append(text)
+                                response.text_length += len(text)
+                                return
                 if now is None:
                     now = self._clock()
                 if type(data) is bytes and data.startswith(_TYPE_PREFIX):
