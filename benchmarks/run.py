@@ -289,6 +289,24 @@ def overhead(args: argparse.Namespace, server: Server) -> list[dict[str, Any]]:
     return runs
 
 
+def breakdown(args: argparse.Namespace, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per dialect: the state machine's CPU per frame kind, with the SDK and with no-op providers."""
+    from .breakdown import print_breakdown
+
+    results = {}
+    for api in args.apis:
+        result = _child(
+            "benchmarks.breakdown", ["--api", api, "--turns", str(args.turns), "--deltas", str(args.deltas)]
+        )
+        bare = next(
+            (r["bare_us_per_event"] for r in rows if r["api"] == api and r["client"] == "async"), None
+        )
+        print(f"  {api}:")
+        print_breakdown(result, bare)
+        results[api] = result
+    return results
+
+
 def hour(args: argparse.Namespace, server: Server) -> dict[str, Any]:
     """The hour-long session: state machine (RSS; tracemalloc) and, unless --quick, the real client."""
     turns, deltas = args.hour_turns, args.hour_deltas
@@ -380,6 +398,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--hour-deltas", type=int, default=60, help="audio deltas per turn there")
     parser.add_argument("--hour-warmup", type=int, default=60, help="turns before the first memory probe")
     parser.add_argument("--no-hour", action="store_true", help="skip the hour-long memory check")
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the per-frame-kind breakdown")
     parser.add_argument("--json", metavar="PATH", help="also write every run and the summary as JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every run")
     args = parser.parse_args(argv)
@@ -406,6 +425,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         report["rows"] = summarize(report["runs"])
         print("\nClient CPU and peak memory, instrumented / bare (medians over rounds):")
         print_table(report["rows"])
+        if not args.no_breakdown:
+            print("\nWhere the instrumentation's CPU goes (state machine alone, best of 3):", flush=True)
+            report["breakdown"] = breakdown(args, report["rows"])
         if not args.no_hour:
             print("\nHour-long session, memory:", flush=True)
             report["hour"] = hour(args, server)

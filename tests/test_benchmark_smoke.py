@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 pytest.importorskip("websockets")
 openai = pytest.importorskip("openai")
 
-from benchmarks import client, memory, run, stream  # noqa: E402
+from benchmarks import breakdown, client, memory, run, stream  # noqa: E402
 
 from opentelemetry_instrumentation_openai_realtime.simulator import events as ev  # noqa: E402
 
@@ -77,5 +77,17 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
         "state_machine_traced": traced,
     }
     assert run.print_hour(hour) in (True, False)
+
+    # 4. The breakdown per frame kind, with the SDK and with no-op providers.
+    parts = breakdown.run("ga", turns=2, deltas=3, repeat=1)
+    for label in ("off", "on"):
+        row = parts[label]
+        assert _finite(row["sdk"]["us_per_turn"], row["noop"]["us_per_turn"], row["sdk_share_us_per_turn"])
+        assert {k: v["per_turn"] for k, v in row["kinds"].items()} == {
+            "audio_delta": 3,
+            "transcript_delta": 3,
+            "other": stream.Stream("ga", deltas=3).events_per_turn() - 6,
+        }
+    breakdown.print_breakdown(parts, bare_us_per_event=200.0)
     printed = capsys.readouterr().out
-    assert "CPU ratio" in printed and "tracemalloc" in printed
+    assert "CPU ratio" in printed and "tracemalloc" in printed and "OpenTelemetry SDK" in printed

@@ -249,7 +249,8 @@ def _voice_turns(dialect: str, turns: int, deltas: int) -> Iterator[Op]:
         rid = f"resp_{turn}"
         yield ("client", "dict", {"type": "input_audio_buffer.commit"})
         yield ("client", "dict", {"type": "response.create"})
-        for who, event in gen.response(rid):
+        for who, generated in gen.response(rid):
+            event = generated
             if event["type"] == transcript:
                 continue
             if turn:  # a finished transcript or item replaces the deltas' text: not on turn 0

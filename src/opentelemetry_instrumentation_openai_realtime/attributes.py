@@ -13,15 +13,20 @@ AttributeValue = Any  # str | bool | int | float | sequences of those
 Attributes = dict[str, AttributeValue]
 
 
+_INT64 = (-(2**63), 2**63)
+
+
 def as_int(value: Any) -> Optional[int]:
     """An int from provider data, or ``None`` (bools, non-numbers and values outside int64, which
     no OTel attribute can hold, are not counts)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, int)):
         return None
-    return value
+    return value if _INT64[0] <= value < _INT64[1] else None
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
+    if type(value) is dict:  # parsed JSON: skip the ABC check
+        return value
     return value if isinstance(value, Mapping) else {}
 
 

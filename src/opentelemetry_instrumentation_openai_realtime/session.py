@@ -897,16 +897,15 @@ class RealtimeSession:
             self._mark_interrupted(response)
         if status == "completed" and not response.interrupted:
             self._counts["completed"] += 1
-        span.set_attributes(attrs)
         if status == "failed":
-            error_type = error_type_of(details)
-            span.set_attribute(sc.ERROR_TYPE, error_type)
+            error_type = attrs[sc.ERROR_TYPE] = error_type_of(details)
             message = as_str(as_mapping(details.get("error")).get("message"))
             span.set_status(Status(StatusCode.ERROR, message or error_type))
             self._counts["errors"] += 1
         if self._settings.braintrust:
-            span.set_attribute(sc.BT_METADATA, dumps(self._bt_metadata(response, payload)))
-            span.set_attribute(sc.BT_METRICS, dumps(braintrust_metrics(usage, ttfc)))
+            attrs[sc.BT_METADATA] = dumps(self._bt_metadata(response, payload))
+            attrs[sc.BT_METRICS] = dumps(braintrust_metrics(usage, ttfc))
+        span.set_attributes(attrs)  # one call: the SDK cleans and locks per call
         self._record_response_metrics(response, usage, status, ttfc, v2v, details)
         self._hold_or_end(response, now)
 
