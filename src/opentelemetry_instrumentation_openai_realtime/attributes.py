@@ -34,9 +34,12 @@ def as_str(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and value else None
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def dumps(value: Any) -> str:
     """Compact JSON; never raises (non-serialisable values become strings)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _ENCODER.encode(value)  # json.dumps would build an encoder per call for these options
 
 
 # --- usage -----------------------------------------------------------------------------------
