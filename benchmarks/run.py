@@ -26,6 +26,8 @@ import argparse
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -289,6 +291,52 @@ def overhead(args: argparse.Namespace, server: Server) -> list[dict[str, Any]]:
     return runs
 
 
+def instruction_count(port: int, api: str, kind: str, turns: int, deltas: int) -> int:
+    """Instructions executed by a client process (valgrind's cachegrind, no cache simulation) that
+    plays one session of ``turns`` turns with no warm-up."""
+    args = [*_client_args(port, api, kind, deltas, 0, False), "--turns", str(turns), "--chunk", "0"]
+    env = _env("SPAN_ONLY" if kind == "on" else None)
+    env["PYTHONHASHSEED"] = "0"  # the same dict layouts in every run
+    valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    proc = subprocess.run(
+        [*valgrind, sys.executable, "-m", "benchmarks.client", *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    count = irefs(proc.stderr)
+    if proc.returncode != 0 or count is None:
+        raise RuntimeError(f"valgrind {api} {kind} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return count
+
+
+def irefs(report: str) -> Optional[int]:
+    """The instruction count of a cachegrind summary (``==123== I   refs:      2,221,361,556``)."""
+    found = re.search(r"I\s+refs:\s+([\d,]+)", report)
+    return int(found.group(1).replace(",", "")) if found else None
+
+
+def instructions(args: argparse.Namespace, server: Server) -> dict[str, Any]:
+    """Deterministic instruction counts: (long - short session) per client kind, GA, so start-up
+    and imports cancel out; the ratios to the bare client."""
+    short, long_ = args.instruction_turns
+    counts = {}
+    for kind in KINDS:
+        counts[kind] = instruction_count(server.port, "ga", kind, long_, args.deltas) - instruction_count(
+            server.port, "ga", kind, short, args.deltas
+        )
+    result = {"turns": [short, long_], "counts": counts}
+    result["ratios"] = {kind: counts[kind] / counts["bare"] for kind in KINDS}
+    print(
+        f"  ga, {long_}-turn minus {short}-turn sessions: bare {counts['bare']:.4g}, content off "
+        f"{result['ratios']['off']:.4f}x, content on {result['ratios']['on']:.4f}x"
+    )
+    return result
+
+
 def breakdown(args: argparse.Namespace, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Per dialect: the state machine's CPU per frame kind, with the SDK and with no-op providers."""
     from .breakdown import print_breakdown
@@ -399,6 +447,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--hour-warmup", type=int, default=60, help="turns before the first memory probe")
     parser.add_argument("--no-hour", action="store_true", help="skip the hour-long memory check")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-frame-kind breakdown")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the client's instructions with valgrind (deterministic; about 6 minutes)",
+    )
+    parser.add_argument(
+        "--instruction-turns",
+        type=lambda text: tuple(int(t) for t in text.split(",")),
+        default=(5, 15),
+        help="the short and the long session of --instructions (default 5,15)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write every run and the summary as JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every run")
     args = parser.parse_args(argv)
@@ -425,6 +484,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         report["rows"] = summarize(report["runs"])
         print("\nClient CPU and peak memory, instrumented / bare (medians over rounds):")
         print_table(report["rows"])
+        if args.instructions:
+            if shutil.which("valgrind") is None:
+                print("\n(--instructions: valgrind is not installed)")
+            else:
+                print("\nInstructions executed by the client (valgrind, deterministic):", flush=True)
+                report["instructions"] = instructions(args, server)
         if not args.no_breakdown:
             print("\nWhere the instrumentation's CPU goes (state machine alone, best of 3):", flush=True)
             report["breakdown"] = breakdown(args, report["rows"])

@@ -89,5 +89,23 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
             "other": stream.Stream("ga", deltas=3).events_per_turn() - 6,
         }
     breakdown.print_breakdown(parts, bare_us_per_event=200.0)
+
+    # 5. --instructions: the arithmetic on valgrind's counts (valgrind itself is too slow here).
+    assert run.irefs("==1312== Collected : 5\n==1312== I   refs:      2,221,361,556\n") == 2_221_361_556
+    assert run.irefs("valgrind: command not found") is None
+    fake = {
+        ("bare", 5): 100,
+        ("bare", 15): 1100,
+        ("off", 5): 150,
+        ("off", 15): 1200,
+        ("on", 5): 160,
+        ("on", 15): 1260,
+    }
+    monkeypatch.setattr(run, "instruction_count", lambda port, api, kind, turns, deltas: fake[kind, turns])
+    args = run.parse_args(["--instructions"])
+    counted = run.instructions(args, type("S", (), {"port": 0})())
+    assert counted["counts"] == {"bare": 1000, "off": 1050, "on": 1100}
+    assert counted["ratios"] == {"bare": 1.0, "off": 1.05, "on": 1.1}
     printed = capsys.readouterr().out
     assert "CPU ratio" in printed and "tracemalloc" in printed and "OpenTelemetry SDK" in printed
+    assert "content off 1.0500x" in printed
