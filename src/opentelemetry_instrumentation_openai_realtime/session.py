@@ -281,7 +281,8 @@ class RealtimeSession:
                 if type(data) is bytes and data.startswith(_TYPE_PREFIX):
                     # what recv_bytes hands over, "type" first as the API sends it: the type says
                     # what to do, from one lookup
-                    action = self._actions.get(data[9 : data.find(34, 9, 128)])
+                    end = data.find(34, 9, 128)
+                    action = self._actions.get(data[9:end]) if end > 9 else None
                     if action is not None:
                         if action is _SKIP:
                             return  # no handler reads it (content parts, audio done ...)
