@@ -425,6 +425,21 @@ def _on_recv_error(connection: Any, exc: BaseException, api: str) -> None:
         _logger.debug("cannot record a receive failure", exc_info=True)
 
 
+def _received(connection: Any, data: Any, api: str) -> None:
+    """A frame ``recv_bytes`` returned: to the connection's session (started here if the
+    connection was not opened through an instrumented manager)."""
+    session = connection.__dict__.get(SESSION_ATTR)
+    if session is None:
+        if _state.telemetry is None:
+            return
+        session = _lazy_session(connection, api)
+        if session is None:
+            return
+    elif _state.telemetry is None:
+        return
+    session.server_frame(data)
+
+
 def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
     def make(call: Callable[..., Any]) -> Any:
         def recv_bytes(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -433,16 +448,7 @@ def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
             except BaseException as exc:
                 _on_recv_error(self, exc, api)
                 raise
-            session = self.__dict__.get(SESSION_ATTR)
-            if session is None:
-                if _state.telemetry is None:
-                    return data
-                session = _lazy_session(self, api)
-                if session is None:
-                    return data
-            elif _state.telemetry is None:
-                return data
-            session.server_frame(data)
+            _received(self, data, api)
             return data
 
         return recv_bytes
@@ -458,16 +464,7 @@ def _recv_async(api: str) -> Callable[[Callable[..., Any]], Any]:
             except BaseException as exc:
                 _on_recv_error(self, exc, api)
                 raise
-            session = self.__dict__.get(SESSION_ATTR)
-            if session is None:
-                if _state.telemetry is None:
-                    return data
-                session = _lazy_session(self, api)
-                if session is None:
-                    return data
-            elif _state.telemetry is None:
-                return data
-            session.server_frame(data)
+            _received(self, data, api)
             return data
 
         return recv_bytes
@@ -500,17 +497,28 @@ def _unsent(connection: Any, args: Any, kwargs: Any, raw: bool) -> None:
         _logger.debug("cannot withdraw an unsent client event", exc_info=True)
 
 
+def _sending(
+    connection: Any, api: str, args: Any, kwargs: Any, raw: bool
+) -> Optional[contextvars.Token[bool]]:
+    """Before a send: record its event, and mark the send in progress (a ``send`` that calls
+    ``send_raw`` counts once). The mark's token, or ``None`` when not recording (uninstrumented,
+    or inside another send)."""
+    if _state.telemetry is None or _in_send.get():
+        return None
+    try:
+        event = args[0] if args else kwargs.get("data" if raw else "event")
+        _record_client(connection, api, event, raw)
+    except Exception:
+        _logger.debug("cannot record a client event", exc_info=True)
+    return _in_send.set(True)
+
+
 def _send_sync(api: str, raw: bool) -> Callable[[Callable[..., Any]], Any]:
     def make(call: Callable[..., Any]) -> Any:
         def send(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if _state.telemetry is None or _in_send.get():
+            token = _sending(self, api, args, kwargs, raw)
+            if token is None:
                 return call(self, *args, **kwargs)
-            try:
-                event = args[0] if args else kwargs.get("data" if raw else "event")
-                _record_client(self, api, event, raw)
-            except Exception:
-                _logger.debug("cannot record a client event", exc_info=True)
-            token = _in_send.set(True)
             try:
                 return call(self, *args, **kwargs)
             except Exception:
@@ -527,14 +535,9 @@ def _send_sync(api: str, raw: bool) -> Callable[[Callable[..., Any]], Any]:
 def _send_async(api: str, raw: bool) -> Callable[[Callable[..., Any]], Any]:
     def make(call: Callable[..., Any]) -> Any:
         async def send(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if _state.telemetry is None or _in_send.get():
+            token = _sending(self, api, args, kwargs, raw)
+            if token is None:
                 return await call(self, *args, **kwargs)
-            try:
-                event = args[0] if args else kwargs.get("data" if raw else "event")
-                _record_client(self, api, event, raw)
-            except Exception:
-                _logger.debug("cannot record a client event", exc_info=True)
-            token = _in_send.set(True)
             try:
                 return await call(self, *args, **kwargs)
             except Exception:
