@@ -152,27 +152,33 @@ def delta(data: Frame) -> Optional[Delta]:
         return kind, response_id, item_id, 0, ids
     if start < 0:
         return None
-    count = _audio_bytes(frame, start, markers)
+    count = audio_size(frame, start)
     if count < 0:
         return None
     return AUDIO, response_id, item_id, count, ids
 
 
-def _audio_bytes(frame: Any, start: int, markers: tuple[Any, ...]) -> int:
-    """Decoded size of the base64 string starting at ``start``, the frame's last field; else -1."""
+def audio_size(frame: Any, start: int) -> int:
+    """Decoded size of the base64 string that starts at ``start`` (right after its opening quote),
+    when it is the frame's last field with no escape (and, in bytes, only ASCII): its length less
+    the padding, as a parse would count it. -1 otherwise: the caller parses the frame."""
+    quote: Any
+    backslash: Any
+    brace: Any
+    equals: Any
+    if isinstance(frame, str):
+        quote, backslash, brace, equals = '"', "\\", "}", "="
+    elif frame.isascii():  # else not base64: its length in bytes is not its length in characters
+        quote, backslash, brace, equals = 34, 92, 125, 61
+    else:
+        return -1
     stop = len(frame) - 2
-    if frame.find(markers[3], start) != stop or frame[-1] != markers[9]:
-        return -1  # not the last field of a complete frame, as the API sends it: parse
-    if frame.find(markers[4], start, stop) >= 0:
-        return -1  # escaped
-    if markers is _B and not frame.isascii():
-        return -1  # not base64: its length in bytes is not its length in characters
-    length = stop - start
-    padding = 0
-    equals = markers[8]
-    if length and frame[stop - 1] == equals:
-        padding = 2 if length > 1 and frame[stop - 2] == equals else 1
-    return max(0, (length * 3) // 4 - padding)
+    if frame.find(quote, start) != stop or frame[-1] != brace or frame.find(backslash, start, stop) >= 0:
+        return -1  # not the last field of a complete frame as the API sends it, or escaped: parse
+    count = (stop - start) * 3 // 4
+    if frame[stop - 1] == equals:  # (the opening quote when empty)
+        count -= 2 if frame[stop - 2] == equals else 1
+    return count if count > 0 else 0
 
 
 RESPONSE_ID_MARKER = _B[5]

@@ -247,21 +247,8 @@ class RealtimeSession:
                     at = data.find(_RESPONSE_ID_MARKER, 28)
                     if at > 0 and data.startswith(ids, at) and self._responses.get(response_id) is response:
                         if data.startswith(_AUDIO_PREFIXES):
-                            # the audio is the last field (the frame ends `"}`, no quote before),
-                            # with no escape and nothing but ASCII: its size is its length, less
-                            # the padding
-                            start = at + len(ids)
-                            stop = len(data) - 2
-                            if (
-                                data.find(34, start) == stop
-                                and data[-1] == 125
-                                and 92 not in data
-                                and data.isascii()
-                            ):
-                                count = (stop - start) * 3 // 4
-                                if data[stop - 1] == 61:  # "=" (the opening quote when empty)
-                                    count -= 2 if data[stop - 2] == 61 else 1
-                                count = count if count > 0 else 0
+                            count = _frames.audio_size(data, at + len(ids))
+                            if count >= 0:
                                 response.audio_bytes += count
                                 self._output_audio_bytes += count
                                 output.audio_bytes += count
@@ -298,13 +285,8 @@ class RealtimeSession:
                         return
                 else:
                     type_ = _frames.frame_type(data)
-                    if type_ is not None and "\\" not in type_:
-                        name = _ALIASES.get(type_, type_)
-                        if name not in _SERVER_HANDLERS and (
-                            not name.startswith("response.mcp_call")
-                            or name.startswith("response.mcp_call_arguments.delta")
-                        ):
-                            return  # no handler reads it (content parts, audio done ...): not parsed
+                    if type_ is not None and "\\" not in type_ and _unread(type_, self._capture):
+                        return  # no handler reads it (content parts, audio done ...): not parsed
                 self._parsed_frame(data, now)
             finally:
                 lock.release()
@@ -498,9 +480,7 @@ class RealtimeSession:
         handler = _SERVER_HANDLERS.get(type_)
         if handler is not None:
             handler(self, event, now)
-        elif type_.startswith("response.mcp_call") and not type_.startswith(
-            "response.mcp_call_arguments.delta"
-        ):
+        elif _is_mcp(type_):
             self._on_mcp(type_, event, now)
 
     def _client(self, event: dict[str, Any], now: int) -> None:
@@ -1455,6 +1435,21 @@ _SERVER_HANDLERS: dict[str, Callable[[RealtimeSession, dict[str, Any], int], Non
 }
 
 
+def _is_mcp(name: str) -> bool:
+    """A server-side MCP call event (``_on_mcp`` reads them; their argument deltas are not read)."""
+    return name.startswith("response.mcp_call") and not name.startswith("response.mcp_call_arguments.delta")
+
+
+def _unread(type_: str, capture: bool) -> bool:
+    """No handler reads a server event of this type (finished texts only matter when content is
+    captured): its frame need not be parsed."""
+    name = _ALIASES.get(type_, type_)
+    handler = _SERVER_HANDLERS.get(name)
+    if handler is None:
+        return not _is_mcp(name)
+    return handler is RealtimeSession._on_text_done and not capture
+
+
 @functools.cache
 def _frame_actions(capture: bool, keep_audio: bool) -> dict[bytes, int]:
     """Server event type (as the bytes of a frame) -> what :meth:`RealtimeSession.server_frame`
@@ -1464,7 +1459,7 @@ def _frame_actions(capture: bool, keep_audio: bool) -> dict[bytes, int]:
     for name in (*_SERVER_HANDLERS, *_ALIASES, *_UNREAD):
         target = _ALIASES.get(name, name)
         handler = _SERVER_HANDLERS.get(target)
-        if handler is None or (handler is RealtimeSession._on_text_done and not capture):
+        if _unread(name, capture):
             action = _SKIP
         elif target == "response.output_audio.delta":
             action = _PARSE if keep_audio else _DELTA  # kept audio is decoded from the parsed event
