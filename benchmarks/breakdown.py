@@ -26,17 +26,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, Optional
 
+from .machine import NS_PER_DELTA, Clock, Pipeline
 from .stream import Stream
-
-_NS_PER_DELTA = 100_000_000
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = time.time_ns()
-
-    def __call__(self) -> int:
-        return self.now
 
 
 def _kind(frame: bytes) -> str:
@@ -48,53 +39,15 @@ def _kind(frame: bytes) -> str:
     return "other"
 
 
-def _providers(sdk: bool) -> tuple[Any, Any, Any]:
-    if not sdk:
-        from opentelemetry.metrics import NoOpMeterProvider
-        from opentelemetry.trace import NoOpTracerProvider
-
-        return NoOpTracerProvider(), NoOpMeterProvider(), None
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-
-    class DropExporter(SpanExporter):  # type: ignore[misc]
-        def export(self, batch: Sequence[Any]) -> Any:
-            return SpanExportResult.SUCCESS
-
-        def shutdown(self) -> None:
-            pass
-
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(BatchSpanProcessor(DropExporter()))
-    reader = InMemoryMetricReader()
-    return tracer_provider, MeterProvider(metric_readers=[reader]), reader
-
-
 def once(dialect: str, turns: int, deltas: int, content: bool, sdk: bool, by_kind: bool) -> dict[str, Any]:
     """One session of ``turns`` turns; CPU seconds (total, and per frame kind when ``by_kind``)."""
-    from opentelemetry_instrumentation_openai_realtime._telemetry import Telemetry
-    from opentelemetry_instrumentation_openai_realtime.config import Settings
-    from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
-
-    tracer_provider, meter_provider, reader = _providers(sdk)
-    options = {"capture_content": "SPAN_ONLY" if content else False}
-    telemetry = Telemetry(Settings.from_options(options, environ={}), tracer_provider, meter_provider)
+    pipeline = Pipeline(sdk, capture=content)
     stream = Stream(dialect, deltas)
     first = stream.session_created().encode()
     frames = [[text.encode() for text in stream.turn()] for _ in range(turns)]
     kinds = [[_kind(frame) for frame in turn] for turn in frames]
-    clock = _Clock()
-    session = RealtimeSession(
-        telemetry,
-        model="gpt-realtime",
-        server_address="api.openai.com",
-        server_port=443,
-        api=dialect,
-        clock=clock,
-    )
-    session.connected()
+    clock = Clock()
+    session = pipeline.session(dialect, clock)
     session.server_frame(first)
     spent = {"audio_delta": 0.0, "transcript_delta": 0.0, "other": 0.0}
     counts = dict.fromkeys(spent, 0)
@@ -104,7 +57,7 @@ def once(dialect: str, turns: int, deltas: int, content: bool, sdk: bool, by_kin
         session.client_event({"type": "input_audio_buffer.commit"})
         session.client_event({"type": "response.create"})
         for frame, kind in zip(turn, turn_kinds):
-            clock.now += _NS_PER_DELTA if kind == "audio_delta" else 1_000_000
+            clock.now += NS_PER_DELTA if kind == "audio_delta" else 1_000_000
             if by_kind:  # a wall clock read through the vDSO: a CPU clock read would cost more than a frame
                 t0 = wall()
                 session.server_frame(frame)
@@ -113,9 +66,7 @@ def once(dialect: str, turns: int, deltas: int, content: bool, sdk: bool, by_kin
             else:
                 session.server_frame(frame)
     session.close()
-    if sdk:
-        tracer_provider.force_flush()
-        reader.get_metrics_data()
+    pipeline.flush()
     total = cpu() - start
     result: dict[str, Any] = {"cpu": total, "frames": sum(len(t) for t in frames)}
     if by_kind:

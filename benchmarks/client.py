@@ -134,14 +134,10 @@ def _state_sizes(conn: Any) -> dict[str, int]:
         from opentelemetry_instrumentation_openai_realtime import get_session
     except ImportError:
         return {}
+    from .machine import sizes
+
     session = get_session(conn)
-    if session is None:
-        return {}
-    sizes = {}
-    for name, value in sorted(vars(session).items()):
-        if isinstance(value, (dict, list, set, bytearray)) or type(value).__name__ == "deque":
-            sizes[name] = len(value)
-    return sizes
+    return {} if session is None else sizes(session)
 
 
 class _Turns:
@@ -156,10 +152,22 @@ class _Turns:
         self.chunk = chunk
         self.marks: list[tuple[float, int]] = [(time.process_time(), 0)]
 
-    def turn_done(self) -> None:
+    def read(self, event: Any, conn: Any) -> Optional[bool]:
+        """An event the app read: ``None`` to read on, ``True`` to start the next turn, ``False``
+        when the session is over (the probes are taken here)."""
+        self.events += 1
+        if event.type != LAST_EVENT:
+            return None
         self.done += 1
         if self.chunk and self.done % self.chunk == 0:
             self.marks.append((time.process_time(), self.events))
+        if self.probe is not None and self.done == self.probe_turn:
+            self.probe.first(conn)
+        if self.done < self.turns:
+            return True
+        if self.probe is not None:
+            self.probe.last(conn)
+        return False
 
 
 def _client_options(port: int) -> dict[str, Any]:
@@ -183,18 +191,12 @@ async def _session_async(args: argparse.Namespace, turns: int, probe: Optional[_
         await conn.input_audio_buffer.commit()
         await conn.response.create()
         async for event in conn:
-            state.events += 1
-            if event.type != LAST_EVENT:
-                continue
-            state.turn_done()
-            if probe is not None and state.done == state.probe_turn:
-                probe.first(conn)
-            if state.done >= turns:
-                if probe is not None:
-                    probe.last(conn)
+            next_turn = state.read(event, conn)
+            if next_turn is False:
                 break
-            await conn.input_audio_buffer.commit()
-            await conn.response.create()
+            if next_turn:
+                await conn.input_audio_buffer.commit()
+                await conn.response.create()
     await client.close()
     return state
 
@@ -211,18 +213,12 @@ def _session_sync(args: argparse.Namespace, turns: int, probe: Optional[_Probe])
         conn.input_audio_buffer.commit()
         conn.response.create()
         for event in conn:
-            state.events += 1
-            if event.type != LAST_EVENT:
-                continue
-            state.turn_done()
-            if probe is not None and state.done == state.probe_turn:
-                probe.first(conn)
-            if state.done >= turns:
-                if probe is not None:
-                    probe.last(conn)
+            next_turn = state.read(event, conn)
+            if next_turn is False:
                 break
-            conn.input_audio_buffer.commit()
-            conn.response.create()
+            if next_turn:
+                conn.input_audio_buffer.commit()
+                conn.response.create()
     client.close()
     return state
 

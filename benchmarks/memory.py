@@ -25,75 +25,23 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from .client import _rss
+from .machine import NS_PER_DELTA, Clock, Pipeline, sizes
 from .stream import Stream
-
-_NS_PER_DELTA = 100_000_000  # 100 ms of audio
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = time.time_ns()
-
-    def __call__(self) -> int:
-        return self.now
-
-
-def _sizes(session: Any) -> dict[str, int]:
-    sizes = {}
-    for name, value in sorted(vars(session).items()):
-        if isinstance(value, (dict, list, set, bytearray)) or type(value).__name__ == "deque":
-            sizes[name] = len(value)
-    return sizes
 
 
 def run(turns: int, deltas: int, probes: Sequence[int], dialect: str, trace: bool) -> dict[str, Any]:
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-
-    from opentelemetry_instrumentation_openai_realtime._telemetry import Telemetry
-    from opentelemetry_instrumentation_openai_realtime.config import Settings
-    from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
-
-    exported = [0]
-
-    class DropExporter(SpanExporter):  # type: ignore[misc]
-        def export(self, batch: Sequence[Any]) -> Any:
-            exported[0] += len(batch)
-            return SpanExportResult.SUCCESS
-
-        def shutdown(self) -> None:
-            pass
-
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(BatchSpanProcessor(DropExporter()))
-    reader = InMemoryMetricReader()
-    telemetry = Telemetry(
-        Settings.from_options({"capture_content": False}),
-        tracer_provider=tracer_provider,
-        meter_provider=MeterProvider(metric_readers=[reader]),
-    )
-    clock = _Clock()
-    session = RealtimeSession(
-        telemetry,
-        model="gpt-realtime",
-        server_address="api.openai.com",
-        server_port=443,
-        api=dialect,
-        clock=clock,
-    )
-    session.connected()
+    pipeline = Pipeline()
+    clock = Clock()
+    session = pipeline.session(dialect, clock)
     stream = Stream(dialect, deltas)
     session.server_frame(stream.session_created().encode())
     snapshots: list[Any] = []
     points: list[dict[str, Any]] = []
 
     def probe(turn: int) -> None:
-        tracer_provider.force_flush()
-        reader.get_metrics_data()
+        pipeline.flush()
         gc.collect()
-        point: dict[str, Any] = {"turn": turn, "rss": _rss(), "state": _sizes(session)}
+        point: dict[str, Any] = {"turn": turn, "rss": _rss(), "state": sizes(session)}
         if trace:
             if not tracemalloc.is_tracing():
                 tracemalloc.start(1)
@@ -113,7 +61,7 @@ def run(turns: int, deltas: int, probes: Sequence[int], dialect: str, trace: boo
         session.client_event({"type": "input_audio_buffer.commit"})
         session.client_event({"type": "response.create"})
         for frame, is_audio in zip(data, audio):
-            clock.now += _NS_PER_DELTA if is_audio else 1_000_000
+            clock.now += NS_PER_DELTA if is_audio else 1_000_000
             session.server_frame(frame)
         cpu += time.process_time() - cpu0
         audio_deltas += sum(audio)
@@ -125,7 +73,7 @@ def run(turns: int, deltas: int, probes: Sequence[int], dialect: str, trace: boo
         "deltas_per_turn": deltas,
         "audio_deltas": audio_deltas,
         "frames": frames,
-        "audio_seconds": audio_deltas * _NS_PER_DELTA / 1e9,
+        "audio_seconds": audio_deltas * NS_PER_DELTA / 1e9,
         "cpu": cpu,
         "us_per_frame": cpu / frames * 1e6 if frames else 0.0,
         "probes": points,
@@ -147,8 +95,8 @@ def run(turns: int, deltas: int, probes: Sequence[int], dialect: str, trace: boo
         result["tracemalloc_windows"] = windows
         tracemalloc.stop()
     session.close()
-    tracer_provider.force_flush()
-    result["spans_exported"] = exported[0]
+    pipeline.flush()
+    result["spans_exported"] = pipeline.exported
     return result
 
 
