@@ -91,6 +91,12 @@ USER_TEXT = {
 APPEND = {"type": "input_audio_buffer.append", "audio": CHUNK}
 
 
+async def ask(conn: Any) -> None:
+    """A typed user turn through the SDK's resources: the user's item, then ``response.create``."""
+    await conn.conversation.item.create(item=USER_TEXT["item"])
+    await conn.response.create()
+
+
 def conversation() -> Any:
     """The simulator side: a server-VAD voice turn, then a typed text turn."""
     return scenarios.compose(scenarios.voice_turn(appends=3), scenarios.text_turn())

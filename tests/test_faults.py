@@ -25,7 +25,7 @@ from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimu
 from opentelemetry_instrumentation_openai_realtime.simulator.events import audio_chunk
 from opentelemetry_instrumentation_openai_realtime.simulator.scenarios import Timing
 
-from .sdk_app import APIS, MODEL
+from .sdk_app import APIS, MODEL, USER_TEXT, ask
 
 pytestmark = pytest.mark.sdk
 
@@ -319,14 +319,7 @@ async def test_recv_cancelled_by_timeouts_loses_nothing_and_records_nothing_twic
                 if event.type == "response.done":
                     done += 1
                     if done == 1:
-                        await conn.conversation.item.create(
-                            item={
-                                "type": "message",
-                                "role": "user",
-                                "content": [{"type": "input_text", "text": "And tomorrow?"}],
-                            }
-                        )
-                        await conn.response.create()
+                        await ask(conn)
             # the user's transcript follows the first response.done: read what is left
             while len(received) < len(sim.sent):
                 received.append(await asyncio.wait_for(read(), 5))
@@ -481,8 +474,7 @@ def test_uninstrument_in_the_middle_of_a_response(traced, api, mode):
     def scenario() -> Any:
         return scenarios.compose(scenarios.text_turn(deltas=5), scenarios.text_turn(deltas=5))
 
-    item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
-    turn = ({"type": "conversation.item.create", "item": item}, create())
+    turn = (USER_TEXT, create())
     state: dict[str, Any] = {"done": 0, "removed": False, "tracker": None}
 
     def react(event: Any) -> list[dict[str, Any]]:

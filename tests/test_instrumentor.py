@@ -21,7 +21,7 @@ from opentelemetry_instrumentation_openai_realtime import (
 from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, scenarios
 from opentelemetry_instrumentation_openai_realtime.simulator.events import audio_chunk
 
-from .sdk_app import APIS, MODEL
+from .sdk_app import APIS, MODEL, ask
 
 pytestmark = pytest.mark.sdk
 
@@ -105,14 +105,7 @@ async def test_another_librarys_wrappers_are_wrapped_in_turn_and_restored(pipeli
             client = openai.AsyncOpenAI(**sim.client_options())
             realtime = client.realtime if api == "ga" else client.beta.realtime
             async with realtime.connect(model=MODEL) as conn:
-                await conn.conversation.item.create(
-                    item={
-                        "type": "message",
-                        "role": "user",
-                        "content": [{"type": "input_text", "text": "hi"}],
-                    }
-                )
-                await conn.response.create()
+                await ask(conn)
                 async for event in conn:
                     if event.type == "response.done":
                         break
@@ -192,14 +185,7 @@ async def test_connection_outliving_uninstrument_keeps_working_untraced(pipeline
                 iterator = conn.__aiter__()
                 recv = conn.recv_bytes  # a bound wrapper captured before uninstrument
                 for round_ in range(2):
-                    await conn.conversation.item.create(
-                        item={
-                            "type": "message",
-                            "role": "user",
-                            "content": [{"type": "input_text", "text": "hi"}],
-                        }
-                    )
-                    await conn.response.create()
+                    await ask(conn)
                     while True:
                         event = conn.parse_event(await recv()) if round_ else await iterator.__anext__()
                         if event.type == "response.done":
@@ -249,10 +235,7 @@ async def test_our_failures_never_reach_the_app(instrumented, monkeypatch, api):
         client = openai.AsyncOpenAI(**sim.client_options())
         realtime = client.realtime if api == "ga" else client.beta.realtime
         async with realtime.connect(model=MODEL) as conn:
-            await conn.conversation.item.create(
-                item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
-            )
-            await conn.response.create()
+            await ask(conn)
             types = [event.type async for event in conn]
     assert "response.done" in types
     assert sim.errors == []
