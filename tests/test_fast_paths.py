@@ -23,15 +23,8 @@ from typing import Any
 import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from opentelemetry_instrumentation_openai_realtime import _frames
-from opentelemetry_instrumentation_openai_realtime._telemetry import Telemetry
-from opentelemetry_instrumentation_openai_realtime.config import Settings
 from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
 from opentelemetry_instrumentation_openai_realtime.simulator import events as ev
 
@@ -39,6 +32,7 @@ from .test_fuzz import (
     OPTIONS,
     TEXTS,
     FakeClock,
+    FuzzPipeline,
     Gen,
     Op,
     capture_logs,
@@ -81,36 +75,6 @@ def _encode(event: dict[str, Any], encoding: str) -> Any:
     return data
 
 
-class Pipeline:
-    """A fresh tracer, meter and logger provider, so two runs can be compared."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.exporter = InMemorySpanExporter()
-        tracer_provider = TracerProvider()
-        tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
-        self.reader = InMemoryMetricReader()
-        self.logs: Any = None
-        logger_provider: Any = None
-        try:
-            from opentelemetry.sdk._logs import LoggerProvider
-            from opentelemetry.sdk._logs import export as logs_export
-
-            exporter_class = (
-                getattr(logs_export, "InMemoryLogRecordExporter", None) or logs_export.InMemoryLogExporter
-            )
-            self.logs = exporter_class()
-            logger_provider = LoggerProvider()
-            logger_provider.add_log_record_processor(logs_export.SimpleLogRecordProcessor(self.logs))
-        except ImportError:  # pragma: no cover - old opentelemetry-sdk
-            pass
-        self.telemetry = Telemetry(
-            Settings.from_options(options, environ={}),
-            tracer_provider,
-            MeterProvider(metric_readers=[self.reader]),
-            logger_provider,
-        )
-
-
 def _plain(value: Any) -> Any:
     """A comparable form of an attribute value (NaN equals NaN)."""
     if isinstance(value, float):
@@ -122,7 +86,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def telemetry_of(pipeline: Pipeline) -> dict[str, Any]:
+def telemetry_of(pipeline: FuzzPipeline) -> dict[str, Any]:
     spans = sorted(pipeline.exporter.get_finished_spans(), key=lambda s: (s.start_time, s.name))
     index = {s.context.span_id: i for i, s in enumerate(spans)}
     result: dict[str, Any] = {
@@ -140,7 +104,7 @@ def telemetry_of(pipeline: Pipeline) -> dict[str, Any]:
         ]
     }
     points = []
-    data = pipeline.reader.get_metrics_data()
+    data = pipeline.metric_reader.get_metrics_data()
     for resource_metrics in data.resource_metrics if data is not None else ():
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
@@ -183,10 +147,10 @@ def play(
 ) -> dict[str, Any]:
     """Feed ``ops`` to a fresh session, every event as a dict or as a frame; the telemetry."""
     rng = random.Random(seed)
-    pipeline = Pipeline(options)
+    pipeline = FuzzPipeline()  # fresh providers: the two runs are compared
     clock = FakeClock()
     session = RealtimeSession(
-        pipeline.telemetry, model="gpt-realtime", clock=clock, api=dialect, server_port=443
+        pipeline.telemetry(options), model="gpt-realtime", clock=clock, api=dialect, server_port=443
     )
     session.connected()
     for op in ops:
