@@ -36,7 +36,7 @@ def _has(api: str, cls_name: str, attr: str) -> bool:
 
 
 def readers(api: str) -> list[str]:
-    found = ["iterate", "recv", "recv_bytes"]
+    found = ["iterate", "recv", "recv_bytes", "raw"]
     if _has(api, "AsyncRealtimeConnection", "dispatch_events"):
         found.append("dispatch")
     return found
@@ -112,6 +112,21 @@ def _as_dict(event: Any) -> dict[str, Any]:
     return event.to_dict() if hasattr(event, "to_dict") else event.model_dump()
 
 
+class RawEvent(dict):  # type: ignore[type-arg]
+    """A frame an app read with ``recv_bytes()`` and parsed itself (never ``parse_event``)."""
+
+    @property
+    def type(self) -> Any:
+        return self.get("type")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
+def raw_event(data: Any) -> RawEvent:
+    return RawEvent(json.loads(data))
+
+
 def _resource_call(conn: Any, event: dict[str, Any]) -> Callable[[], Any]:
     type_ = event["type"]
     if type_ == "session.update":
@@ -164,6 +179,8 @@ async def run_async(path: Path, sim: RealtimeSimulator) -> Result:
             return await iterator.__anext__()  # type: ignore[union-attr]
         if path.reader == "recv":
             return await conn.recv()
+        if path.reader == "raw":
+            return raw_event(await conn.recv_bytes())
         return conn.parse_event(await conn.recv_bytes())
 
     async def read_until_done() -> None:
@@ -235,6 +252,8 @@ def run_sync(path: Path, sim: RealtimeSimulator) -> Result:
             return next(iterator)  # type: ignore[arg-type]
         if path.reader == "recv":
             return conn.recv()
+        if path.reader == "raw":
+            return raw_event(conn.recv_bytes())
         return conn.parse_event(conn.recv_bytes())
 
     def read_until_done() -> None:
