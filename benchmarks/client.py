@@ -14,7 +14,9 @@ The app is a push-to-talk voice agent: per turn it sends ``input_audio_buffer.co
 Instrumented runs use a real SDK ``TracerProvider`` with a ``BatchSpanProcessor`` whose exporter
 counts and drops the spans, and a ``MeterProvider`` with an in-memory reader (collected once at the
 end); the measured window ends after ``force_flush()``, so span creation, processing and export
-are all counted.
+are all counted. ``--otel`` takes them apart (for the instruction counts): ``noop`` gives the
+instrumentor the API's no-op providers (our code without the OpenTelemetry SDK's work), ``hooks``
+also makes the session ignore what it is fed (the SDK wrappers' own cost).
 
 ``--probe-turn K`` (memory mode) takes a probe after K measured turns and another after the last
 one (before the session closes): RSS, with ``--tracemalloc`` the Python allocations made since the
@@ -50,9 +52,10 @@ def _maxrss() -> int:
 
 
 class _Otel:
-    """The instrumented side: SDK providers, a dropping exporter, the instrumentor."""
+    """The instrumented side: SDK providers, a dropping exporter, the instrumentor (``parts``:
+    ``sdk``, ``noop`` or ``hooks``, see ``--otel``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, parts: str = "sdk") -> None:
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
         from opentelemetry.sdk.trace import TracerProvider
@@ -76,8 +79,24 @@ class _Otel:
         self.tracer_provider.add_span_processor(BatchSpanProcessor(DropExporter()))
         self.reader = InMemoryMetricReader()
         self.meter_provider = MeterProvider(metric_readers=[self.reader])
+        instrumented = (self.tracer_provider, self.meter_provider)
+        self.restore: list[tuple[str, Any]] = []
+        if parts == "noop":
+            from opentelemetry.metrics import NoOpMeterProvider
+            from opentelemetry.trace import NoOpTracerProvider
+
+            instrumented = (NoOpTracerProvider(), NoOpMeterProvider())
+        elif parts == "hooks":
+            from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+
+            def ignore(*args: Any, **kwargs: Any) -> None:
+                return None
+
+            for name in ("server_frame", "server_event", "client_frame", "client_event"):
+                self.restore.append((name, RealtimeSession.__dict__[name]))
+                setattr(RealtimeSession, name, ignore)
         OpenAIRealtimeInstrumentor().instrument(
-            tracer_provider=self.tracer_provider, meter_provider=self.meter_provider
+            tracer_provider=instrumented[0], meter_provider=instrumented[1]
         )
 
     def flush(self) -> None:
@@ -88,6 +107,11 @@ class _Otel:
         from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
 
         OpenAIRealtimeInstrumentor().uninstrument()
+        if self.restore:
+            from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+
+            for name, method in self.restore:
+                setattr(RealtimeSession, name, method)
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
 
@@ -273,7 +297,7 @@ def measure(args: argparse.Namespace, otel: Optional[_Otel], session: Session, t
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """A warm-up session, then one measured session."""
-    otel = _Otel() if args.mode == "instrumented" else None
+    otel = _Otel(args.otel) if args.mode == "instrumented" else None
     session = _session_runner(args)
     try:
         if args.warmup > 0:
@@ -298,7 +322,7 @@ def serve(
     """
     commands = sys.stdin if commands is None else commands
     out = sys.stdout if out is None else out
-    otel = _Otel() if args.mode == "instrumented" else None
+    otel = _Otel(args.otel) if args.mode == "instrumented" else None
     session = _session_runner(args)
     try:
         if args.warmup > 0:
@@ -321,6 +345,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--api", choices=("ga", "beta"), default="ga")
     parser.add_argument("--mode", choices=("bare", "instrumented"), default="bare")
+    parser.add_argument(
+        "--otel",
+        choices=("sdk", "noop", "hooks"),
+        default="sdk",
+        help="instrumented with the SDK's providers, the no-op ones, or the wrappers alone",
+    )
     parser.add_argument("--sync", action="store_true", help="the sync client (for event in conn)")
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--deltas", type=int, default=50, help="audio deltas per turn")

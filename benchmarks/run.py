@@ -291,10 +291,17 @@ def overhead(args: argparse.Namespace, server: Server) -> list[dict[str, Any]]:
     return runs
 
 
+# the instruction counts' clients: the bare one, the instrumented ones (content off, on), and the
+# instrumented one taken apart: the wrappers alone, and our code without the OpenTelemetry SDK
+INSTRUCTION_KINDS = ("bare", "hooks", "noop", "off", "on")
+
+
 def instruction_count(port: int, api: str, kind: str, turns: int, deltas: int) -> int:
     """Instructions executed by a client process (valgrind's cachegrind, no cache simulation) that
     plays one session of ``turns`` turns with no warm-up."""
     args = [*_client_args(port, api, kind, deltas, 0, False), "--turns", str(turns), "--chunk", "0"]
+    if kind in ("hooks", "noop"):
+        args += ["--otel", kind]
     env = _env("SPAN_ONLY" if kind == "on" else None)
     env["PYTHONHASHSEED"] = "0"  # the same dict layouts in every run
     valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
@@ -321,18 +328,30 @@ def irefs(report: str) -> Optional[int]:
 
 def instructions(args: argparse.Namespace, server: Server) -> dict[str, Any]:
     """Deterministic instruction counts: (long - short session) per client kind, GA, so start-up
-    and imports cancel out; the ratios to the bare client."""
+    and imports cancel out; the ratios to the bare client, and the content-off overhead taken
+    apart (the SDK wrappers alone, our code behind them, the OpenTelemetry SDK's work)."""
     short, long_ = args.instruction_turns
     counts = {}
-    for kind in KINDS:
+    for kind in INSTRUCTION_KINDS:
         counts[kind] = instruction_count(server.port, "ga", kind, long_, args.deltas) - instruction_count(
             server.port, "ga", kind, short, args.deltas
         )
-    result = {"turns": [short, long_], "counts": counts}
-    result["ratios"] = {kind: counts[kind] / counts["bare"] for kind in KINDS}
+    bare = counts["bare"]
+    result: dict[str, Any] = {"turns": [short, long_], "counts": counts}
+    result["ratios"] = {kind: counts[kind] / bare for kind in INSTRUCTION_KINDS}
+    result["parts"] = {
+        "wrappers": (counts["hooks"] - bare) / bare,
+        "session": (counts["noop"] - counts["hooks"]) / bare,
+        "otel_sdk": (counts["off"] - counts["noop"]) / bare,
+        "content": (counts["on"] - counts["off"]) / bare,
+    }
+    parts = result["parts"]
     print(
-        f"  ga, {long_}-turn minus {short}-turn sessions: bare {counts['bare']:.4g}, content off "
-        f"{result['ratios']['off']:.4f}x, content on {result['ratios']['on']:.4f}x"
+        f"  ga, {long_}-turn minus {short}-turn sessions: bare {bare:.4g}, content off "
+        f"{result['ratios']['off']:.4f}x, content on {result['ratios']['on']:.4f}x\n"
+        f"  content off, of the bare client's instructions: SDK wrappers {parts['wrappers']:+.2%}, "
+        f"the session {parts['session']:+.2%}, the OpenTelemetry SDK {parts['otel_sdk']:+.2%}; "
+        f"content on adds {parts['content']:+.2%}"
     )
     return result
 
@@ -450,7 +469,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--instructions",
         action="store_true",
-        help="also count the client's instructions with valgrind (deterministic; about 6 minutes)",
+        help="also count the client's instructions with valgrind (deterministic; about 11 minutes)",
     )
     parser.add_argument(
         "--instruction-turns",

@@ -52,6 +52,15 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
             assert run.check_run(result, turns) is None, result
             assert _finite(result["cpu"], result["wall"], result["maxrss"], *result["chunks"])
             runs.append(result)
+        # the instrumented client taken apart (for the instruction counts): no-op providers record
+        # nothing; with the wrappers alone, the session span is all there is
+        monkeypatch.delenv(run.CONTENT_ENV)
+        for otel, spans in (("noop", {}), ("hooks", {"realtime_session": 1})):
+            result = client.run(client.parse_args([*base, "--mode", "instrumented", "--otel", otel]))
+            assert result["turns"] == turns and result["spans"] == spans, (otel, result)
+        from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+
+        assert RealtimeSession.server_frame.__name__ == "server_frame"  # given back
         # the worker protocol of the runner, in-process
         out = io.StringIO()
         client.serve(client.parse_args([*base, "--mode", "bare", "--worker"]), ['{"turns": 2}'], out)
@@ -96,6 +105,10 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
     fake = {
         ("bare", 5): 100,
         ("bare", 15): 1100,
+        ("hooks", 5): 110,
+        ("hooks", 15): 1120,
+        ("noop", 5): 140,
+        ("noop", 15): 1180,
         ("off", 5): 150,
         ("off", 15): 1200,
         ("on", 5): 160,
@@ -104,8 +117,12 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
     monkeypatch.setattr(run, "instruction_count", lambda port, api, kind, turns, deltas: fake[kind, turns])
     args = run.parse_args(["--instructions"])
     counted = run.instructions(args, type("S", (), {"port": 0})())
-    assert counted["counts"] == {"bare": 1000, "off": 1050, "on": 1100}
-    assert counted["ratios"] == {"bare": 1.0, "off": 1.05, "on": 1.1}
+    assert counted["counts"] == {"bare": 1000, "hooks": 1010, "noop": 1040, "off": 1050, "on": 1100}
+    assert counted["ratios"] == {"bare": 1.0, "hooks": 1.01, "noop": 1.04, "off": 1.05, "on": 1.1}
+    assert counted["parts"] == pytest.approx(
+        {"wrappers": 0.01, "session": 0.03, "otel_sdk": 0.01, "content": 0.05}
+    )
     printed = capsys.readouterr().out
     assert "CPU ratio" in printed and "tracemalloc" in printed and "OpenTelemetry SDK" in printed
     assert "content off 1.0500x" in printed
+    assert "SDK wrappers +1.00%, the session +3.00%, the OpenTelemetry SDK +1.00%" in printed
