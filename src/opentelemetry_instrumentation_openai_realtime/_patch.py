@@ -426,14 +426,18 @@ def _on_recv_error(connection: Any, exc: BaseException, api: str) -> None:
 
 
 def _received(connection: Any, data: Any, api: str) -> None:
-    """A frame ``recv_bytes`` returned to a connection with no session (the wrappers hand every
-    other frame to its session themselves): one is started here if the connection was not opened
-    through an instrumented manager; nothing after ``uninstrument()``."""
-    if _state.telemetry is None:
+    """A frame ``recv_bytes`` returned: to the connection's session (started here if the
+    connection was not opened through an instrumented manager)."""
+    session = connection.__dict__.get(SESSION_ATTR)
+    if session is None:
+        if _state.telemetry is None:
+            return
+        session = _lazy_session(connection, api)
+        if session is None:
+            return
+    elif _state.telemetry is None:
         return
-    session = _lazy_session(connection, api)
-    if session is not None:
-        session.server_frame(data)
+    session.server_frame(data)
 
 
 def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
@@ -444,11 +448,7 @@ def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
             except BaseException as exc:
                 _on_recv_error(self, exc, api)
                 raise
-            session = self.__dict__.get(SESSION_ATTR)
-            if session is not None and _state.telemetry is not None:
-                session.server_frame(data)  # _received's common case, inlined: one call less per frame
-            else:
-                _received(self, data, api)
+            _received(self, data, api)
             return data
 
         return recv_bytes
@@ -464,11 +464,7 @@ def _recv_async(api: str) -> Callable[[Callable[..., Any]], Any]:
             except BaseException as exc:
                 _on_recv_error(self, exc, api)
                 raise
-            session = self.__dict__.get(SESSION_ATTR)
-            if session is not None and _state.telemetry is not None:
-                session.server_frame(data)  # _received's common case, inlined: one call less per frame
-            else:
-                _received(self, data, api)
+            _received(self, data, api)
             return data
 
         return recv_bytes
