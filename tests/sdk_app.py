@@ -97,6 +97,19 @@ async def ask(conn: Any) -> None:
     await conn.response.create()
 
 
+async def typed_turn(api: str) -> tuple[RealtimeSimulator, list[str]]:
+    """One typed turn (:func:`ask`) through the async client against the simulator: the
+    simulator, and the type of every event the app read until the server closed."""
+    sim = RealtimeSimulator(scenarios.text_turn(), dialect=api)
+    async with sim:
+        client = openai.AsyncOpenAI(**sim.client_options())
+        realtime = client.realtime if api == "ga" else client.beta.realtime
+        async with realtime.connect(model=MODEL) as conn:
+            await ask(conn)
+            types = [event.type async for event in conn]
+    return sim, types
+
+
 def conversation() -> Any:
     """The simulator side: a server-VAD voice turn, then a typed text turn."""
     return scenarios.compose(scenarios.voice_turn(appends=3), scenarios.text_turn())

@@ -21,7 +21,7 @@ from opentelemetry_instrumentation_openai_realtime import (
 from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, scenarios
 from opentelemetry_instrumentation_openai_realtime.simulator.events import audio_chunk
 
-from .sdk_app import APIS, MODEL, ask
+from .sdk_app import APIS, MODEL, ask, typed_turn
 
 pytestmark = pytest.mark.sdk
 
@@ -100,15 +100,8 @@ async def test_another_librarys_wrappers_are_wrapped_in_turn_and_restored(pipeli
     instrumentor = OpenAIRealtimeInstrumentor()
     try:
         instrumentor.instrument(tracer_provider=pipeline.tracer_provider)
-        sim = RealtimeSimulator(scenarios.text_turn(), dialect=api)
-        async with sim:
-            client = openai.AsyncOpenAI(**sim.client_options())
-            realtime = client.realtime if api == "ga" else client.beta.realtime
-            async with realtime.connect(model=MODEL) as conn:
-                await ask(conn)
-                async for event in conn:
-                    if event.type == "response.done":
-                        break
+        sim, types = await typed_turn(api)
+        assert "response.done" in types
         assert sim.errors == []
         assert len(pipeline.responses()) == 1
         assert "recv_bytes" in seen and "send" in seen
@@ -230,13 +223,7 @@ async def test_our_failures_never_reach_the_app(instrumented, monkeypatch, api):
 
     monkeypatch.setattr(session_module._frames, "frame_type", broken)
     monkeypatch.setattr(session_module.RealtimeSession, "_client", broken)
-    sim = RealtimeSimulator(scenarios.text_turn(), dialect=api)
-    async with sim:
-        client = openai.AsyncOpenAI(**sim.client_options())
-        realtime = client.realtime if api == "ga" else client.beta.realtime
-        async with realtime.connect(model=MODEL) as conn:
-            await ask(conn)
-            types = [event.type async for event in conn]
+    sim, types = await typed_turn(api)
     assert "response.done" in types
     assert sim.errors == []
     assert len(pipeline.by_op("realtime_session")) == 1
