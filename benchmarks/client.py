@@ -87,7 +87,7 @@ class _Otel:
 
             instrumented = (NoOpTracerProvider(), NoOpMeterProvider())
         elif parts == "hooks":
-            from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+            from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
 
             def ignore(*args: Any, **kwargs: Any) -> None:
                 return None
@@ -108,7 +108,7 @@ class _Otel:
 
         OpenAIRealtimeInstrumentor().uninstrument()
         if self.restore:
-            from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+            from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
 
             for name, method in self.restore:
                 setattr(RealtimeSession, name, method)

@@ -27,8 +27,8 @@ class Pipeline:
     without, the API's no-op providers (the state machine's own work only)."""
 
     def __init__(self, sdk: bool = True, capture: bool = False) -> None:
-        from opentelemetry_instrumentation_openai_realtime._telemetry import Telemetry
         from opentelemetry_instrumentation_openai_realtime.config import Settings
+        from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import Telemetry
 
         self.exported = 0
         self.reader: Any = None
@@ -71,7 +71,7 @@ class Pipeline:
 
     def session(self, dialect: str, clock: Clock) -> Any:
         """A connected session, as the instrumentor opens one for a connection."""
-        from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+        from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
 
         session = RealtimeSession(
             self.telemetry,
@@ -87,8 +87,4 @@ class Pipeline:
 
 def sizes(session: Any) -> dict[str, int]:
     """Sizes of the containers a session keeps."""
-    found = {}
-    for name, value in sorted(vars(session).items()):
-        if isinstance(value, (dict, list, set, bytearray)) or type(value).__name__ == "deque":
-            found[name] = len(value)
-    return found
+    return {name: len(store) for name, store in sorted(session._stores().items())}

@@ -16,9 +16,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
-from opentelemetry_instrumentation_openai_realtime._telemetry import Telemetry
 from opentelemetry_instrumentation_openai_realtime.config import Settings
-from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
+from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import Telemetry
 
 MS = 1_000_000
 

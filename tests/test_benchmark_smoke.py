@@ -58,7 +58,7 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
         for otel, spans in (("noop", {}), ("hooks", {"realtime_session": 1})):
             result = client.run(client.parse_args([*base, "--mode", "instrumented", "--otel", otel]))
             assert result["turns"] == turns and result["spans"] == spans, (otel, result)
-        from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+        from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
 
         assert RealtimeSession.server_frame.__name__ == "server_frame"  # given back
         # the worker protocol of the runner, in-process

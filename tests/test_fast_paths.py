@@ -9,7 +9,7 @@ over, in every encoding (compact ``type``-first bytes as the API sends them, ``s
 ``bytearray``, ``memoryview``, key order changed, non-ASCII escaped or not). Spans (names,
 parents, times, status, attributes, span events), metric points and log events must be equal.
 
-The reader functions of ``_frames`` are also checked against ``json.loads`` directly.
+The reader functions of ``core/frames.py`` are also checked against ``json.loads`` directly.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from opentelemetry_instrumentation_openai_realtime import _frames
-from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession
+from opentelemetry_instrumentation_openai_realtime.core import decoder, frames
+from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
 from opentelemetry_instrumentation_openai_realtime.simulator import events as ev
 
 from .test_fuzz import (
@@ -242,15 +242,15 @@ def test_long_voice_turns_give_the_same_telemetry(
     dialect: str, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Frames as the API sends them: after an item's first audio delta, its deltas are recognised
-    by their ids part (``_frames.delta`` is not called again) and still counted exactly."""
+    by their ids part (``frames.delta`` is not called again) and still counted exactly."""
     calls = []
-    read = _frames.delta
+    read = frames.delta
 
     def spy(data: Any) -> Any:
         calls.append(data)
         return read(data)
 
-    monkeypatch.setattr(_frames, "delta", spy)
+    monkeypatch.setattr(decoder, "delta", spy)
     ops = list(_voice_turns(dialect, 5, 40))
     assert_same_telemetry(dialect, ops, options, seed=1, encodings=("compact",))
     deltas = sum(1 for op in ops if op[0] == "server" and op[2]["type"].endswith(".delta"))
@@ -307,9 +307,9 @@ def delta_frames(draw: Any) -> tuple[dict[str, Any], Any]:
 @fuzz_settings(2000)
 @given(case=delta_frames())
 def test_delta_reader_agrees_with_json(case: tuple[dict[str, Any], Any]) -> None:
-    """What ``_frames.delta`` reads is what ``json.loads`` reads, or it declines (``None``)."""
+    """What ``frames.delta`` reads is what ``json.loads`` reads, or it declines (``None``)."""
     event, frame = case
-    read = _frames.delta(frame)
+    read = frames.delta(frame)
     if read is None:
         return
     kind, response_id, item_id, audio_bytes, ids = read
@@ -317,9 +317,9 @@ def test_delta_reader_agrees_with_json(case: tuple[dict[str, Any], Any]) -> None
     assert parsed == event
     assert response_id == parsed["response_id"]
     assert item_id == (parsed.get("item_id") if isinstance(parsed.get("item_id"), str) else None)
-    if kind == _frames.AUDIO:
+    if kind == frames.AUDIO:
         assert parsed["type"] in ("response.output_audio.delta", "response.audio.delta")
-        from opentelemetry_instrumentation_openai_realtime.audio import base64_decoded_length
+        from opentelemetry_instrumentation_openai_realtime.core.audio_format import base64_decoded_length
 
         delta = parsed["delta"]
         assert isinstance(delta, str)
@@ -332,7 +332,7 @@ def test_delta_reader_agrees_with_json(case: tuple[dict[str, Any], Any]) -> None
             "item_id": item_id,
             "delta": "",
         } | {k: parsed[k] for k in ("output_index", "content_index") if f'"{k}":'.encode() in ids}
-    text = _frames.delta_text(frame)
+    text = frames.delta_text(frame)
     if text is not None:
         assert text == (parsed["type"], parsed["delta"])
 
@@ -351,7 +351,7 @@ def test_delta_reader_agrees_with_json(case: tuple[dict[str, Any], Any]) -> None
 )
 def test_delta_reader_declines_what_it_cannot_read_exactly(frame: bytes) -> None:
     """Another field after the audio, escapes, a truncated frame, a missing id: parse instead."""
-    assert _frames.delta(frame) is None
+    assert frames.delta(frame) is None
 
 
 @pytest.mark.parametrize(
@@ -369,4 +369,4 @@ def test_delta_reader_declines_what_it_cannot_read_exactly(frame: bytes) -> None
     ],
 )
 def test_string_length_reads_plain_values_only(frame: Any, expected: Any) -> None:
-    assert _frames.string_length(frame, "audio") == expected
+    assert frames.string_length(frame, "audio") == expected

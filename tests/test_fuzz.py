@@ -39,11 +39,11 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from opentelemetry_instrumentation_openai_realtime import session as session_module
-from opentelemetry_instrumentation_openai_realtime._telemetry import Telemetry
 from opentelemetry_instrumentation_openai_realtime.config import Settings
-from opentelemetry_instrumentation_openai_realtime.session import RealtimeSession, SessionState
+from opentelemetry_instrumentation_openai_realtime.core import records
+from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession, SessionState
 from opentelemetry_instrumentation_openai_realtime.simulator import events as ev
+from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import Telemetry
 
 CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 INT64 = (-(2**63), 2**63 - 1)
@@ -257,29 +257,15 @@ def check_spans(
     assert logs.sdk_warnings() == []
     assert logs.swallowed() == []
     # nothing is kept once the session is over
-    assert not session._responses and not session._held and not session._tools
+    stores = session._stores()
+    assert not stores["responses"] and not stores["held"] and not stores["tools"]
     return spans
 
 
-BOUNDED = (
-    "_responses",
-    "_held",
-    "_pending",
-    "_inputs",
-    "_conv_inputs",
-    "_tools",
-    "_audio_items",
-    "_recent",
-    "_call_speech",
-    "_mcp",
-    "_speech",
-)
-
-
 def check_bounded(session: RealtimeSession) -> None:
-    limit = session_module._MAX_TRACKED + 1
-    for name in BOUNDED:
-        assert len(getattr(session, name)) <= limit, name
+    limit = records.MAX_TRACKED + 1
+    for name, store in session._stores().items():
+        assert len(store) <= limit, name
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1053,7 +1039,7 @@ def test_memory_stays_bounded_over_a_long_session(options):
         provider = TracerProvider()  # no processor: spans are dropped once ended
         session = _session(options, tracer_provider=provider)
         clock = session._clock
-        for n in range(session_module._MAX_TRACKED + 20):  # every bounded store full
+        for n in range(records.MAX_TRACKED + 20):  # every bounded store full
             _voice_turn(session, clock, n, audio)
         gc.collect()
         kept, _ = tracemalloc.get_traced_memory()
@@ -1068,7 +1054,7 @@ def test_memory_stays_bounded_over_a_long_session(options):
 def test_ids_that_never_complete_stay_bounded(logs):
     """A server that starts and never finishes things: every store is capped, every span ends."""
     session = _session()
-    for n in range(3 * session_module._MAX_TRACKED):
+    for n in range(3 * records.MAX_TRACKED):
         session.server_event({"type": "response.created", "response": {"id": f"resp_{n}"}})
         session.server_event(
             {"type": "input_audio_buffer.speech_started", "item_id": f"u{n}", "audio_start_ms": 1}
@@ -1092,7 +1078,7 @@ def test_ids_that_never_complete_stay_bounded(logs):
         for s in fuzz_pipeline().exporter.get_finished_spans()
         if (s.attributes or {}).get("error.type") == "abandoned"
     ]
-    assert len(abandoned) >= 2 * session_module._MAX_TRACKED
+    assert len(abandoned) >= 2 * records.MAX_TRACKED
 
 
 # ------------------------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ from opentelemetry.trace import StatusCode
 
 from opentelemetry_instrumentation_openai_realtime import (
     OpenAIRealtimeInstrumentor,
-    _patch,
     get_session,
     response_context,
     session_context,
 )
+from opentelemetry_instrumentation_openai_realtime.adapters import _patching, openai_sdk
+from opentelemetry_instrumentation_openai_realtime.adapters.openai_sdk import connection as sdk_connection
 from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, scenarios
 from opentelemetry_instrumentation_openai_realtime.simulator.events import audio_chunk
 
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.sdk
 def _targets():
     """(class, attribute name, class __dict__ entry or None) for every class we may patch."""
     found = []
-    for module_name, _api in _patch.MODULES:
+    for module_name, _api in openai_sdk.MODULES:
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -84,7 +85,7 @@ async def test_another_librarys_wrappers_are_wrapped_in_turn_and_restored(pipeli
     see every event, and uninstrument() gives back its wrappers, not the SDK's functions."""
     from wrapt import FunctionWrapper
 
-    module = importlib.import_module(dict((a, m) for m, a in _patch.MODULES)[api])
+    module = importlib.import_module(dict((a, m) for m, a in openai_sdk.MODULES)[api])
     cls = module.AsyncRealtimeConnection
     seen = []
 
@@ -118,7 +119,8 @@ import sys
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
 
-names = [n for n, _ in __import__("opentelemetry_instrumentation_openai_realtime._patch").{patch}.MODULES]
+from opentelemetry_instrumentation_openai_realtime.adapters.openai_sdk import MODULES
+names = [n for n, _ in MODULES]
 before = set(sys.modules)
 OpenAIRealtimeInstrumentor().instrument(tracer_provider=TracerProvider())
 print("imported by instrument():", sorted(n for n in names if n in sys.modules and n not in before))
@@ -137,7 +139,6 @@ def test_sdk_modules_are_wrapped_when_the_app_imports_them(uninstrument_first):
     import subprocess
 
     code = _IMPORT_ORDER_APP.format(
-        patch="_patch",
         uninstrument_first="OpenAIRealtimeInstrumentor().uninstrument()" if uninstrument_first else "",
     )
     out = subprocess.run(
@@ -148,7 +149,7 @@ def test_sdk_modules_are_wrapped_when_the_app_imports_them(uninstrument_first):
     sdk = "openai/resources/beta/realtime/realtime.py"
     assert lines[1].startswith("recv_bytes in: ")
     assert lines[1].endswith(
-        sdk if uninstrument_first else _patch.__file__.replace("\\", "/").split("/src/")[-1]
+        sdk if uninstrument_first else sdk_connection.__file__.replace("\\", "/").split("/src/")[-1]
     )
     assert lines[2].startswith("after uninstrument: ") and lines[2].endswith(sdk)
 
@@ -219,10 +220,10 @@ async def test_our_failures_never_reach_the_app(instrumented, monkeypatch, api):
     def broken(*args, **kwargs):
         raise RuntimeError("bug in the instrumentation")
 
-    from opentelemetry_instrumentation_openai_realtime import session as session_module
+    from opentelemetry_instrumentation_openai_realtime.core import decoder, session
 
-    monkeypatch.setattr(session_module._frames, "frame_type", broken)
-    monkeypatch.setattr(session_module.RealtimeSession, "_client", broken)
+    monkeypatch.setattr(decoder, "frame_type", broken)
+    monkeypatch.setattr(session.RealtimeSession, "_client", broken)
     sim, types = await typed_turn(api)
     assert "response.done" in types
     assert sim.errors == []
@@ -322,4 +323,4 @@ async def test_concurrent_sessions_in_tasks_never_mix(instrumented, api):
 
 def test_module_import_does_not_instrument():
     assert "opentelemetry_instrumentation_openai_realtime" in sys.modules
-    assert _patch._state.telemetry is None
+    assert _patching._state.telemetry is None

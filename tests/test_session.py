@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from opentelemetry.trace import StatusCode
 
-from opentelemetry_instrumentation_openai_realtime.session import SessionState
+from opentelemetry_instrumentation_openai_realtime.core.session import SessionState
 
 from .conftest import MS, frame
 

@@ -39,11 +39,12 @@ from typing import Any, Optional
 from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
-from . import _patch
-from ._telemetry import Telemetry
+from . import adapters
+from .adapters._patching import session_of
 from .config import CaptureMode, Settings
+from .core.session import RealtimeSession, SessionState
 from .package import _instruments
-from .session import RealtimeSession, SessionState
+from .telemetry.instruments import Telemetry
 from .version import __version__
 
 __all__ = [
@@ -75,24 +76,24 @@ class OpenAIRealtimeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             meter_provider=kwargs.get("meter_provider"),
             logger_provider=kwargs.get("logger_provider"),
         )
-        _patch.install(telemetry)
+        adapters.install(telemetry)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        _patch.uninstall()
+        adapters.uninstall()
 
 
 def get_session(connection: Any) -> Optional[RealtimeSession]:
     """The :class:`RealtimeSession` recording a connection (or its manager), if instrumented."""
-    return _patch.session_of(connection)
+    return session_of(connection)
 
 
 def session_context(connection: Any) -> otel_context.Context:
     """A context whose current span is the connection's session span (the current one if none)."""
-    session = _patch.session_of(connection)
+    session = session_of(connection)
     return session.context if session is not None else otel_context.get_current()
 
 
 def response_context(connection: Any, response_id: Optional[str] = None) -> otel_context.Context:
     """A context whose current span is the response in flight (or ``response_id``), else the session."""
-    session = _patch.session_of(connection)
+    session = session_of(connection)
     return session.response_context(response_id) if session is not None else otel_context.get_current()

@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from . import OpenAIRealtimeInstrumentor
-from . import _semconv as sc
+from .telemetry import semconv as sc
 
 
 class RealtimeTelemetryRecorder:

@@ -34,7 +34,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode, format_trace_id
 
-from . import _semconv as sc
+from .telemetry import semconv as sc
 
 __all__ = ["WaterfallExporter", "render_waterfall"]
 

@@ -1,9 +1,10 @@
-"""Cheap reading of raw frames on the hot path.
+"""Cheap reading of raw frames: the type from the first bytes, the ids of a delta and the size of
+its audio by substring search (no parse, no copy of the payload), one JSON string decoded where
+it lies, and ``json.loads`` without its per-call preliminaries.
 
-A voice session is mostly audio deltas of several kilobytes. For those (and other ``*.delta``
-events) we read the ``type`` from the first bytes and pull the few ids we need with substring
-searches, never parsing or copying the payload. Everything else is parsed with ``json.loads``.
-Server frames from the Realtime API put ``"type"`` first; a frame that does not is simply parsed.
+Server frames from the Realtime API put ``"type"`` first and the payload (``delta``) last; every
+reader here declines (returns ``None`` or -1) a frame that does not have that shape, and the
+decoder then parses it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Plain records the session state machine keeps: pending creates, inputs, outputs, responses, tool calls."""
+"""Plain records the session state machine keeps: pending creates, inputs, outputs, responses, tool
+calls; and the bound every store of them keeps."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from typing import Any, Optional
 
 from opentelemetry.trace import Span
 
-from .attributes import as_mapping, as_str
+from .values import as_mapping, as_str
+
+NS = 1_000_000_000
+MAX_TRACKED = 256  # bound on remembered items, pending creates, tool calls, held responses
+
+
+def remember(store: dict[str, Any], key: str, value: Any) -> None:
+    """``store[key] = value``, dropping the oldest entry past :data:`MAX_TRACKED`."""
+    store[key] = value
+    if len(store) > MAX_TRACKED:
+        del store[next(iter(store))]
 
 
 class Pending:
@@ -135,3 +146,17 @@ class ToolCall:
         self.arguments: Optional[str] = None
         self.kind = "function"
         self.server_label: Optional[str] = None
+
+
+def speech_end(response: Response) -> Optional[int]:
+    """End of the user speech a response answers, directly or through a tool call's result."""
+    stopped = [i.speech_stopped_at for i in response.inputs if i.speech_stopped_at is not None]
+    return max(stopped) if stopped else None
+
+
+def seconds(end: Optional[int], start: Optional[int]) -> Optional[float]:
+    """Seconds from ``start`` to ``end`` (nanoseconds), rounded to the microsecond; ``None`` if
+    either is unknown."""
+    if end is None or start is None:
+        return None
+    return round(max(0, end - start) / NS, 6)

@@ -7,9 +7,10 @@ from typing import Any, Optional
 
 from opentelemetry import metrics, trace
 
-from . import _semconv as sc
-from .config import Settings
-from .version import __version__
+from opentelemetry_instrumentation_openai_realtime.config import Settings
+from opentelemetry_instrumentation_openai_realtime.version import __version__
+
+from . import semconv as sc
 
 _logger = logging.getLogger(__name__)
 

@@ -92,3 +92,9 @@ def wav_bytes(data: bytes, fmt: AudioFormat) -> bytes:
         len(data),
     )
     return header + data
+
+
+def format_of(name: Optional[str]) -> AudioFormat:
+    """The format a session names (``SessionConfig.input_format``/``output_format``), pcm16 24 kHz
+    when it names none or one we do not know."""
+    return (parse_format(name) if name else None) or DEFAULT_FORMAT

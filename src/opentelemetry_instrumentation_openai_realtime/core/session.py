@@ -1,0 +1,393 @@
+"""The realtime session: the core's one entry point for adapters, its lifecycle, and the routing
+of each event to the part of the state machine that reads it.
+
+:class:`RealtimeSession` is fed with the server's and the client's frames or events (raw frames,
+dicts or SDK models) and with transport facts (connected, lost, reconnected, closed); it knows
+nothing of sockets, of the openai SDK's classes or of patching. It never raises and never does
+I/O: every public method catches its own failures and logs them at debug level. One lock makes it
+safe to feed from several threads (a sync app's reader thread and its sender).
+
+Data flows one way: a frame is decoded once (``decoder.py``: what it is, and only what the core
+needs of it), then routed here to the part that reads it:
+
+- ``turns.py``: responses, their terminal states, the hold of finished spans;
+- ``outputs.py``: output items and their text; ``tools.py``: tool and MCP calls;
+- ``inputs.py``: speech, input items, transcripts; ``audio.py``: audio sizes and interruptions;
+
+which write spans and metrics through the pure builders of ``telemetry/``. Span tree, per the
+telemetry contract::
+
+    realtime_session {model}      one per logical session (connect -> close)
+    ├── chat {model}              one per model response (response.create/VAD commit -> response.done)
+    └── execute_tool {name}       one per function call whose output the app sent back
+
+The adapter contract (what to call, when, with what) is in ``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from typing import Any, Callable, Optional
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
+
+from opentelemetry_instrumentation_openai_realtime.telemetry import semconv as sc
+from opentelemetry_instrumentation_openai_realtime.telemetry import spans
+from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import Telemetry
+
+from . import decoder as dec
+from . import events
+from .audio import Audio
+from .audio_format import base64_decoded_length
+from .inputs import Inputs
+from .lifecycle import Lifecycle
+from .outputs import Outputs
+from .shared import Clock, Shared
+from .tools import Tools
+from .turns import Turns
+from .values import as_mapping, to_dict
+
+_logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], int], None]
+
+
+class SessionState(enum.Enum):
+    """Lifecycle of a session."""
+
+    CONNECTING = "connecting"
+    OPEN = "open"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+
+
+_CLOSED = SessionState.CLOSED
+_MORE_AUDIO, _MORE_TEXT, _AUDIO, _CHUNK = dec.MORE_AUDIO, dec.MORE_TEXT, dec.AUDIO_DELTA, dec.CHUNK
+
+
+class RealtimeSession:
+    """The state of one realtime session, turned into spans and metrics as events arrive."""
+
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        *,
+        model: Optional[str] = None,
+        provider: str = sc.PROVIDER_OPENAI,
+        server_address: Optional[str] = None,
+        server_port: Optional[int] = None,
+        api: Optional[str] = None,
+        parent: Optional[otel_context.Context] = None,
+        clock: Clock = time.time_ns,
+    ) -> None:
+        self._s = shared = Shared(telemetry, clock, model, provider)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.state = SessionState.CONNECTING
+        self._started = clock()
+        self._decoder = dec.FrameDecoder(shared.capture, shared.settings.capture_audio)
+        self._turns = turns = Turns(shared)
+        self._outputs = outputs = Outputs(shared)
+        self._tools = tools = Tools(shared)
+        self._inputs = inputs = Inputs(shared)
+        self._audio = audio = Audio(shared, turns)
+        turns.inputs, turns.outputs, turns.audio = inputs, outputs, audio
+        outputs.turns, outputs.tools = turns, tools
+        tools.turns = turns
+        inputs.turns, inputs.tools, inputs.audio = turns, tools, audio
+        self._lifecycle = Lifecycle(shared, turns, tools, audio, self._started)
+        self._handlers = self._routes()
+        self.span: Span = telemetry.tracer.start_span(
+            shared.name(sc.OPERATION_SESSION),
+            context=parent,
+            kind=SpanKind.INTERNAL,
+            attributes=spans.session_attributes(
+                provider, model, server_address, server_port, api, shared.settings.braintrust
+            ),
+            start_time=self._started,
+        )
+        shared.span = self.span
+        shared.context = trace.set_span_in_context(self.span, parent)
+        _logger.debug("realtime session started (model=%s)", model)
+
+    def _routes(self) -> dict[str, Handler]:
+        """Server event name (GA; beta names through ``events.ALIASES``) -> its handler."""
+        turns, outputs, inputs, audio = self._turns, self._outputs, self._inputs, self._audio
+        lifecycle = self._lifecycle
+        routes: dict[str, Handler] = {
+            "session.created": lifecycle.on_session,
+            "session.updated": lifecycle.on_session,
+            "conversation.created": lifecycle.on_conversation_created,
+            "input_audio_buffer.speech_started": inputs.on_speech_started,
+            "input_audio_buffer.speech_stopped": inputs.on_speech_stopped,
+            "input_audio_buffer.committed": inputs.on_committed,
+            "conversation.item.created": inputs.on_item,
+            "conversation.item.truncated": audio.on_truncate,
+            "response.created": turns.on_created,
+            "response.output_item.added": outputs.on_item,
+            "response.output_item.done": outputs.on_item,
+            events.AUDIO_DELTA: audio.on_delta,
+            "response.function_call_arguments.done": outputs.on_arguments_done,
+            "response.done": turns.on_done,
+            "error": lifecycle.on_error,
+        }
+        for name in events.TEXT_DELTAS:
+            routes[name] = outputs.on_text_delta
+        for name in events.TEXT_DONE:
+            routes[name] = outputs.on_text_done
+        for suffix in ("completed", "delta", "segment", "failed"):
+            routes["conversation.item.input_audio_transcription." + suffix] = inputs.on_transcript
+        return routes
+
+    # ------------------------------------------------------------------ the adapter contract
+
+    @property
+    def closed(self) -> bool:
+        return self.state is SessionState.CLOSED
+
+    @property
+    def model(self) -> Optional[str]:
+        return self._s.model
+
+    @property
+    def session_id(self) -> Optional[str]:
+        return self._s.session_id
+
+    @property
+    def context(self) -> otel_context.Context:
+        """A context whose current span is the session span."""
+        return self._s.context
+
+    def response_context(self, response_id: Optional[str] = None) -> otel_context.Context:
+        """A context whose current span is the given (or the latest) response in flight, or the session."""
+        try:
+            with self._lock:
+                return self._turns.context(self._s.context, response_id)
+        except Exception:
+            _logger.debug("response_context failed", exc_info=True)
+        return self._s.context
+
+    def connected(self) -> None:
+        """The transport is up."""
+        with self._lock:
+            if self.state is not SessionState.CLOSED:
+                self._transition(SessionState.OPEN)
+
+    def server_frame(self, data: Any) -> None:
+        """A raw frame the server sent (bytes or str), as read from the socket."""
+        lock = self._lock
+        try:
+            lock.acquire()  # not `with`: this is the hot path, and `with` costs more here
+            try:
+                if self.state is _CLOSED:
+                    return
+                now = None
+                turns = self._turns
+                if turns.held:
+                    now = self._clock()
+                    if now >= turns.next_deadline:
+                        turns.release_due(now)
+                audio = self._audio
+                kind, value = self._decoder.server(data, audio.hot_ids)
+                if kind == _MORE_AUDIO:  # most frames of a voice session
+                    if audio.more(value):
+                        return
+                    kind, value = self._decoder.server(data)  # its response ended: decode anew
+                elif kind == _MORE_TEXT:
+                    hot = audio.hot_output()
+                    if hot is not None:
+                        if value is not None:
+                            self._outputs.add_text(hot[0], hot[1], value)
+                        return
+                    kind, value = self._decoder.server(data)
+                if kind == dec.SKIP:
+                    return
+                if now is None:
+                    now = self._clock()
+                if kind == _AUDIO:
+                    response_id, item_id, count, ids = value
+                    audio.delta(response_id, item_id, count, ids, now)
+                elif kind == _CHUNK:
+                    self._outputs.chunk(value, now)
+                elif kind == dec.TEXT_DELTA:
+                    type_, response_id, item_id, text = value
+                    event = {"type": type_, "response_id": response_id, "item_id": item_id, "delta": text}
+                    self._outputs.on_text_delta(event, now)
+                else:
+                    self._server(value, now)
+            finally:
+                lock.release()
+        except Exception:
+            _logger.debug("failed to record a server frame", exc_info=True)
+
+    def server_event(self, event: Any) -> None:
+        """A server event as a dict or an SDK model."""
+        try:
+            with self._lock:
+                if self.state is SessionState.CLOSED:
+                    return
+                now = self._clock()
+                turns = self._turns
+                if turns.held and now >= turns.next_deadline:
+                    turns.release_due(now)
+                self._server(to_dict(event), now)
+        except Exception:
+            _logger.debug("failed to record a server event", exc_info=True)
+
+    def client_frame(self, data: Any) -> None:
+        """A raw client frame (str or bytes) the app sent."""
+        try:
+            kind, value = self._decoder.client(data)
+            if kind == dec.APPEND:
+                with self._lock:
+                    self._audio.add_input(value, None)
+            elif kind == dec.EVENT:
+                self.client_event(value)
+        except Exception:
+            _logger.debug("failed to record a client frame", exc_info=True)
+
+    def client_event(self, event: Any) -> None:
+        """A client event (dict or SDK model) the app sent."""
+        try:
+            if isinstance(event, dict):
+                type_ = event.get("type")
+                if type_ == "input_audio_buffer.append":
+                    audio = event.get("audio")
+                    if isinstance(audio, str):
+                        lock = self._lock
+                        lock.acquire()  # not `with`: a voice app sends many appends
+                        try:
+                            self._audio.add_input(base64_size(audio), audio)
+                        finally:
+                            lock.release()
+                    return
+            else:
+                event = to_dict(event)
+            with self._lock:
+                if self.state is SessionState.CLOSED:
+                    return
+                self._client(event, self._clock())
+        except Exception:
+            _logger.debug("failed to record a client event", exc_info=True)
+
+    def client_event_unsent(self, event: Any) -> None:
+        """The SDK raised instead of sending ``event`` (recorded just before): a
+        ``response.create`` it announced is withdrawn, so no later response is taken for it."""
+        try:
+            if isinstance(event, (str, bytes, bytearray, memoryview)):
+                kind, event = self._decoder.client(event)
+                if kind != dec.EVENT:
+                    return
+            event = to_dict(event)
+            if not isinstance(event, dict) or event.get("type") != "response.create":
+                return
+            with self._lock:
+                self._turns.withdraw(as_mapping(event.get("response")).get("metadata"))
+        except Exception:
+            _logger.debug("failed to withdraw an unsent client event", exc_info=True)
+
+    def transport_lost(self, error: Optional[BaseException], code: Optional[int], reconnecting: bool) -> None:
+        """The socket closed under the app: a drop (``error``), or a clean close by the server."""
+        try:
+            with self._lock:
+                if self.state is SessionState.CLOSED:
+                    return
+                self._lifecycle.lost(error, code)
+                if reconnecting:
+                    self._transition(SessionState.RECONNECTING)
+        except Exception:
+            _logger.debug("failed to record a transport loss", exc_info=True)
+
+    def reconnected(self, attempt: Optional[int] = None) -> None:
+        """The SDK opened a new socket for the same connection: same session span, a span event."""
+        try:
+            with self._lock:
+                if self.state is SessionState.CLOSED:
+                    return
+                self._lifecycle.reconnected(attempt, self._clock())
+                self._transition(SessionState.OPEN)
+        except Exception:
+            _logger.debug("failed to record a reconnect", exc_info=True)
+
+    def close(
+        self,
+        *,
+        code: Optional[int] = None,
+        error: Optional[BaseException] = None,
+        error_type: Optional[str] = None,
+    ) -> None:
+        """End the session and every span still open. Idempotent."""
+        try:
+            with self._lock:
+                if self.state is SessionState.CLOSED:
+                    return
+                self._lifecycle.finish(code, error, error_type, self._clock())
+                self._transition(SessionState.CLOSED)
+        except Exception:
+            _logger.debug("failed to close the session", exc_info=True)
+            try:
+                self.span.end()
+            except Exception:
+                pass
+
+    def _stores(self) -> dict[str, Any]:
+        """Every store the session keeps, by name: each is bounded (tests and the benchmark)."""
+        turns, inputs, tools = self._turns, self._inputs, self._tools
+        return {
+            "responses": turns.responses,
+            "held": turns.held,
+            "pending": turns.pending,
+            "recent": turns.recent,
+            "inputs": inputs.items,
+            "queued_inputs": inputs.queued,
+            "speech": inputs.speech,
+            "tools": tools.calls,
+            "mcp": tools.mcp,
+            "call_speech": tools.call_speech,
+            "audio_items": self._audio.items,
+        }
+
+    # ------------------------------------------------------------------ routing and lifecycle
+
+    def _transition(self, state: SessionState) -> None:
+        if self.state is not state:
+            _logger.debug("realtime session %s: %s -> %s", self._s.session_id, self.state.value, state.value)
+            self.state = state
+
+    def _server(self, event: Any, now: int) -> None:
+        if not isinstance(event, dict):
+            return
+        type_ = event.get("type")
+        if not isinstance(type_, str):
+            return
+        type_ = events.ALIASES.get(type_, type_)
+        handler = self._handlers.get(type_)
+        if handler is not None:
+            handler(event, now)
+        elif events.is_mcp(type_):
+            self._tools.on_mcp(type_, event, now)
+
+    def _client(self, event: dict[str, Any], now: int) -> None:
+        if not isinstance(event, dict):
+            return
+        type_ = event.get("type")
+        if type_ == "response.create":
+            self._turns.on_client_create(event, now)
+        elif type_ == "conversation.item.create":
+            self._tools.on_client_item(as_mapping(event.get("item")), now)
+        elif type_ == "conversation.item.truncate":
+            self._audio.on_truncate(event, now)
+        elif type_ == "input_audio_buffer.commit":
+            self._inputs.on_client_commit(now)
+        elif type_ == "session.update" and self._s.capture:
+            self._lifecycle.on_client_update(event)
+
+
+def base64_size(audio: str) -> int:
+    """Bytes encoded by a base64 string."""
+    return base64_decoded_length(len(audio), audio[-2:])
