@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 TARGETS = {"off": 1.03, "on": 1.05}
 MEMORY_TARGET = 2 * 1024 * 1024
-STATE_BOUND = 256  # _MAX_TRACKED in session.py
+STATE_BOUND = 256  # MAX_TRACKED in core/records.py
 KINDS = ("bare", "off", "on")
 MB = 1024 * 1024
 

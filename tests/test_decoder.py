@@ -1,0 +1,110 @@
+"""The decoder, driven directly: what each frame is said to be, and what comes with it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from opentelemetry_instrumentation_openai_realtime.core import decoder as dec
+
+AUDIO = "AAAAAAAA" * 100  # 600 bytes of audio, base64, no padding
+
+
+def compact(event: dict[str, Any]) -> bytes:
+    """A frame as the API sends it: compact JSON, "type" first."""
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def audio_delta(item: str = "item_1", response: str = "resp_1", delta: str = AUDIO) -> dict[str, Any]:
+    return {
+        "type": "response.output_audio.delta",
+        "event_id": "event_1",
+        "response_id": response,
+        "item_id": item,
+        "output_index": 0,
+        "content_index": 0,
+        "delta": delta,
+    }
+
+
+def transcript_delta(item: str = "item_1", text: str = "hello") -> dict[str, Any]:
+    return {**audio_delta(item), "type": "response.output_audio_transcript.delta", "delta": text}
+
+
+def test_an_audio_delta_is_sized_without_parsing_and_gives_its_ids_part():
+    kind, (response_id, item_id, count, ids) = dec.FrameDecoder(False, False).server(compact(audio_delta()))
+    assert kind == dec.AUDIO_DELTA
+    assert (response_id, item_id, count) == ("resp_1", "item_1", 600)
+    assert ids.startswith(b'"response_id":"resp_1"') and ids.endswith(b'"delta":"')
+
+
+def test_the_next_delta_of_the_hot_item_is_recognised_by_its_ids_part():
+    decoder = dec.FrameDecoder(False, False)
+    _, (_, _, _, ids) = decoder.server(compact(audio_delta()))
+    assert decoder.server(compact(audio_delta(delta=AUDIO + "AA==")), ids) == (dec.MORE_AUDIO, 601)
+    assert decoder.server(compact(transcript_delta()), ids) == (dec.MORE_TEXT, None)  # text not kept
+    # another item is decoded as usual, never counted as the hot one
+    kind, value = decoder.server(compact(audio_delta(item="item_2")), ids)
+    assert kind == dec.AUDIO_DELTA and value[1] == "item_2"
+
+
+def test_kept_text_is_decoded_from_its_string_alone():
+    decoder = dec.FrameDecoder(True, False)
+    _, (_, _, _, ids) = decoder.server(compact(audio_delta()))
+    assert decoder.server(compact(transcript_delta(text='say "hi" \u00e9')), ids) == (
+        dec.MORE_TEXT,
+        'say "hi" \u00e9',
+    )
+    kind, value = decoder.server(compact(transcript_delta(item="item_2", text="x")))
+    assert kind == dec.TEXT_DELTA
+    assert value == ("response.output_audio_transcript.delta", "resp_1", "item_2", "x")
+
+
+def test_text_and_arguments_deltas_only_mark_the_first_chunk_when_text_is_not_kept():
+    decoder = dec.FrameDecoder(False, False)
+    assert decoder.server(compact(transcript_delta())) == (dec.CHUNK, "resp_1")
+    arguments = {**transcript_delta(), "type": "response.function_call_arguments.delta", "call_id": "c"}
+    assert decoder.server(compact(arguments)) == (dec.CHUNK, "resp_1")
+
+
+@pytest.mark.parametrize("capture", [False, True])
+def test_events_no_handler_reads_are_not_parsed(capture):
+    decoder = dec.FrameDecoder(capture, False)
+    for event in (
+        {"type": "rate_limits.updated", "rate_limits": []},
+        {"type": "response.content_part.added", "response_id": "r", "item_id": "i"},
+        {"type": "something.new", "x": 1},
+    ):
+        assert decoder.server(compact(event)) == (dec.SKIP, None)
+        assert decoder.server(compact(event).decode()) == (dec.SKIP, None)  # str frames too
+        # a frame without "type" first is parsed (the router then ignores what it does not read)
+        assert decoder.server(json.dumps(event)) == (dec.EVENT, event)
+    done = {"type": "response.output_audio_transcript.done", "response_id": "r", "transcript": "t"}
+    assert decoder.server(compact(done))[0] == (dec.EVENT if capture else dec.SKIP)
+
+
+def test_kept_audio_is_parsed_to_be_decoded():
+    event = audio_delta()
+    assert dec.FrameDecoder(False, True).server(compact(event)) == (dec.EVENT, event)
+
+
+def test_other_events_are_parsed_once_and_junk_is_skipped():
+    decoder = dec.FrameDecoder(False, False)
+    event = {"type": "response.done", "response": {"id": "resp_1", "status": "completed"}}
+    assert decoder.server(compact(event)) == (dec.EVENT, event)
+    assert decoder.server(b'{"type":"response.done",') == (dec.SKIP, None)
+    assert decoder.server(b"\xff\xfe") == (dec.SKIP, None)
+    assert decoder.server("not json") == (dec.SKIP, None)
+
+
+def test_client_appends_are_sized_without_parsing_unless_audio_is_kept():
+    append = {"type": "input_audio_buffer.append", "audio": AUDIO + "AAA="}
+    assert dec.FrameDecoder(False, False).client(compact(append)) == (dec.APPEND, 602)
+    assert dec.FrameDecoder(False, False).client(compact(append).decode()) == (dec.APPEND, 602)
+    assert dec.FrameDecoder(False, False).client(json.dumps(append)) == (dec.EVENT, append)  # spaced
+    assert dec.FrameDecoder(False, True).client(compact(append)) == (dec.EVENT, append)
+    create = {"type": "response.create", "response": {"metadata": {"k": "v"}}}
+    assert dec.FrameDecoder(False, False).client(compact(create)) == (dec.EVENT, create)
+    assert dec.FrameDecoder(False, False).client(b"{") == (dec.SKIP, None)
