@@ -30,6 +30,7 @@ from .connection import Scenario, SimConnection
 from .dialects import Dialect, Event, check_dialect
 from .errors import SimulatorDisconnected
 from .response import SimMessage, SimResponse
+from .validation import warm_up
 
 __all__ = [
     "RealtimeSimulator",
@@ -228,6 +229,8 @@ class RealtimeSimulator:
         """Start listening (called by ``async with``)."""
         if self._server is not None:
             raise RuntimeError("the simulator is already running")
+        if self.validate:
+            warm_up(self.dialect)  # the first turn must not pay for building the validators
         self._server = await serve(
             self._handle,
             self.host,
