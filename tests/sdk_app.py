@@ -89,6 +89,7 @@ USER_TEXT = {
     "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "And tomorrow?"}]},
 }
 APPEND = {"type": "input_audio_buffer.append", "audio": CHUNK}
+CLOSED = object()  # put in the dispatch readers' queue when dispatch_events() returns
 
 
 async def ask(conn: Any) -> None:
@@ -182,12 +183,22 @@ async def run_async(path: Path, sim: RealtimeSimulator) -> Result:
     task = None
     if path.reader == "dispatch":
         conn.on("event", events.put_nowait)
-        task = asyncio.ensure_future(conn.dispatch_events())
+
+        async def dispatch() -> None:
+            try:
+                await conn.dispatch_events()
+            finally:
+                events.put_nowait(CLOSED)  # the connection is over: no need to wait out a timeout
+
+        task = asyncio.ensure_future(dispatch())
     iterator = conn.__aiter__() if path.reader == "iterate" else None
 
     async def read() -> Any:
         if path.reader == "dispatch":
-            return await asyncio.wait_for(events.get(), 10)
+            event = await asyncio.wait_for(events.get(), 10)
+            if event is CLOSED:
+                raise StopAsyncIteration
+            return event
         if path.reader == "iterate":
             return await iterator.__anext__()  # type: ignore[union-attr]
         if path.reader == "recv":
@@ -254,13 +265,23 @@ def run_sync(path: Path, sim: RealtimeSimulator) -> Result:
     thread = None
     if path.reader == "dispatch":
         conn.on("event", events.put_nowait)
-        thread = threading.Thread(target=conn.dispatch_events, daemon=True)
+
+        def dispatch() -> None:
+            try:
+                conn.dispatch_events()
+            finally:
+                events.put(CLOSED)  # the connection is over: no need to wait out a timeout
+
+        thread = threading.Thread(target=dispatch, daemon=True)
         thread.start()
     iterator = iter(conn) if path.reader == "iterate" else None
 
     def read() -> Any:
         if path.reader == "dispatch":
-            return events.get(timeout=10)
+            event = events.get(timeout=10)
+            if event is CLOSED:
+                raise StopIteration
+            return event
         if path.reader == "iterate":
             return next(iterator)  # type: ignore[arg-type]
         if path.reader == "recv":

@@ -928,3 +928,73 @@ def test_timing_scaled() -> None:
         scenarios.voice_agent_demo(speed=0)
     with pytest.raises(ValueError):
         scenarios.voice_turn(trigger="telepathy")
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation must not distort latencies
+# --------------------------------------------------------------------------------------------------
+
+_TTFC_APP = """
+import asyncio, json, sys
+import openai
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
+from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, audio_chunk, scenarios
+
+dialect, model = sys.argv[1], sys.argv[2]
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+OpenAIRealtimeInstrumentor().instrument(tracer_provider=provider)
+timing = scenarios.Timing(first_delta=0.02)
+TURNS = 4
+
+async def main():
+    scenario = scenarios.compose(*[scenarios.voice_turn(timing=timing) for _ in range(TURNS)])
+    sim = RealtimeSimulator(scenario, dialect=dialect)  # validating, as by default
+    async with sim:
+        client = openai.AsyncOpenAI(**sim.client_options())
+        realtime = client.realtime if dialect == "ga" else client.beta.realtime
+        async with realtime.connect(model=model) as conn:
+            for _ in range(TURNS):
+                for _ in range(3):
+                    await conn.input_audio_buffer.append(audio=audio_chunk(100))
+                async for event in conn:
+                    if event.type == "response.done":
+                        break
+    assert sim.errors == [], sim.errors
+
+asyncio.run(main())
+chats = [s for s in exporter.get_finished_spans() if s.attributes.get("gen_ai.operation.name") == "chat"]
+chats.sort(key=lambda s: s.start_time)
+print(json.dumps([s.attributes["gen_ai.response.time_to_first_chunk"] for s in chats]))
+"""
+
+
+@pytest.mark.parametrize("dialect", DIALECTS[:1])
+def test_first_turn_time_to_first_chunk_is_not_inflated_by_validation(dialect: str) -> None:
+    """In a fresh interpreter (no validator built yet), the first voice turn's time to first chunk
+    is within a few milliseconds of the later turns': the simulator builds the SDK's validators when
+    it starts, not on the first response's events (which inflated it by ~10 ms)."""
+    import statistics
+    import subprocess
+    import sys
+
+    excess = []
+    for _attempt in range(2):  # a busy machine can delay any one turn; a systematic cost shows in both
+        proc = subprocess.run(
+            [sys.executable, "-c", _TTFC_APP, dialect, MODELS[dialect]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        ttfc = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert len(ttfc) == 4 and all(t >= 0.02 for t in ttfc), ttfc
+        excess.append(ttfc[0] - statistics.median(ttfc[1:]))
+        if excess[-1] < 0.004:
+            break
+    assert min(excess) < 0.004, f"first turn slower than the next ones by {excess} s"

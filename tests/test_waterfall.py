@@ -14,8 +14,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
 
-from opentelemetry_instrumentation_openai_realtime import waterfall
-from opentelemetry_instrumentation_openai_realtime.waterfall import WaterfallExporter, render_waterfall
+from opentelemetry_instrumentation_openai_realtime.waterfall import (
+    WaterfallExporter,
+    exporter,
+    layout,
+    render_waterfall,
+    text,
+)
 
 S = 1_000_000_000
 T0 = 1_700_000_000 * S
@@ -329,12 +334,12 @@ def test_many_events_are_summarised():
 
 
 def test_ascii_fallback_and_formatting():
-    assert waterfall._fmt_duration(230 * 1_000_000, waterfall._UNICODE) == "230ms"
-    assert waterfall._fmt_duration(1_234_000_000, waterfall._UNICODE) == "1.23s"
-    assert waterfall._fmt_duration(125 * S, waterfall._UNICODE) == "2m05s"
-    assert waterfall._fmt_duration(999_700_000, waterfall._UNICODE) == "1.00s"
-    assert waterfall._nice_step(0.7) == 1.0 and waterfall._nice_step(0.21) == 0.25
-    assert waterfall._nice_step(45) == 60.0
+    assert text._fmt_duration(230 * 1_000_000, text._UNICODE) == "230ms"
+    assert text._fmt_duration(1_234_000_000, text._UNICODE) == "1.23s"
+    assert text._fmt_duration(125 * S, text._UNICODE) == "2m05s"
+    assert text._fmt_duration(999_700_000, text._UNICODE) == "1.00s"
+    assert layout._nice_step(0.7) == 1.0 and layout._nice_step(0.21) == 0.25
+    assert layout._nice_step(45) == 60.0
 
 
 # --- WaterfallExporter -----------------------------------------------------------------------
@@ -448,7 +453,7 @@ def test_exporter_falls_back_to_ascii():
 
 def test_exporter_defaults(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setattr(waterfall.shutil, "get_terminal_size", lambda: TerminalSize(300))
+    monkeypatch.setattr(exporter.shutil, "get_terminal_size", lambda: TerminalSize(300))
     stream = CountingStream(tty=True)
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(WaterfallExporter(stream=stream)))
@@ -458,7 +463,7 @@ def test_exporter_defaults(monkeypatch):
     assert max(len(ANSI.sub("", line)) for line in text.splitlines()) <= 160
 
     monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setattr(waterfall.shutil, "get_terminal_size", lambda: TerminalSize(20))
+    monkeypatch.setattr(exporter.shutil, "get_terminal_size", lambda: TerminalSize(20))
     stream = CountingStream(tty=True)
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(WaterfallExporter(stream=stream)))

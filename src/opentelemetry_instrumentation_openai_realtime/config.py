@@ -1,12 +1,16 @@
 """Settings of the instrumentation, from ``instrument()`` arguments and ``OTEL_*`` variables.
 
-An argument given to ``instrument()`` wins over the environment variable of the same setting.
+An argument given to ``instrument()`` wins over the environment variable of the same setting. A
+value that is not valid is said at ``instrument()``: one WARNING naming the argument or variable,
+the value and what is used instead.
 """
 
 from __future__ import annotations
 
+import difflib
 import enum
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,7 +58,34 @@ class CaptureMode(enum.Enum):
 
 
 _TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
+_FALSE = {"false", "0", "no", "off"}
+_BOOL_WORDS = "true/false, 1/0, yes/no, on/off"
+
+MIN_MAX_CONTENT_LENGTH = 16
+"""The smallest ``max_content_length``: a smaller value is raised to it (with a warning)."""
+
+
+def _capture_mode(value: Any) -> Optional[CaptureMode]:
+    """The mode ``value`` names, or ``None`` if it names none."""
+    if isinstance(value, CaptureMode):
+        return value
+    if isinstance(value, bool):
+        return CaptureMode.SPAN_ONLY if value else CaptureMode.NO_CONTENT
+    if value is None:
+        return CaptureMode.NO_CONTENT
+    text = str(value).strip()
+    if not text:
+        return CaptureMode.NO_CONTENT
+    upper = text.upper()
+    for mode in CaptureMode:
+        if mode.value == upper:
+            return mode
+    lower = text.lower()
+    if lower in _TRUE:
+        return CaptureMode.SPAN_ONLY
+    if lower in _FALSE:
+        return CaptureMode.NO_CONTENT
+    return None
 
 
 def parse_capture_mode(value: Any) -> CaptureMode:
@@ -63,44 +94,104 @@ def parse_capture_mode(value: Any) -> CaptureMode:
     ``true`` means ``SPAN_ONLY`` (the behaviour of the older GenAI instrumentations); anything
     unrecognised means ``NO_CONTENT``: content is never captured by mistake.
     """
-    if isinstance(value, CaptureMode):
-        return value
-    if isinstance(value, bool):
-        return CaptureMode.SPAN_ONLY if value else CaptureMode.NO_CONTENT
-    if value is None:
-        return CaptureMode.NO_CONTENT
-    text = str(value).strip()
-    upper = text.upper()
-    for mode in CaptureMode:
-        if mode.value == upper:
-            return mode
-    lower = text.lower()
-    if lower in _TRUE:
-        return CaptureMode.SPAN_ONLY
-    if lower not in _FALSE:
-        _logger.debug("unrecognised %s value %r: content capture stays off", ENV_CAPTURE_CONTENT, value)
-    return CaptureMode.NO_CONTENT
+    mode = _capture_mode(value)
+    return CaptureMode.NO_CONTENT if mode is None else mode
 
 
-def parse_bool(value: Any, default: bool) -> bool:
+def _bool(value: Any) -> Optional[bool]:
     if isinstance(value, bool):
         return value
-    if value is None:
-        return default
     lower = str(value).strip().lower()
     if lower in _TRUE:
         return True
-    if lower in _FALSE - {""}:
+    if lower in _FALSE:
         return False
-    return default
+    return None
 
 
-def _parse_number(value: Any, default: float, minimum: float) -> float:
+def parse_bool(value: Any, default: bool) -> bool:
+    """``value`` as a boolean (see :data:`_TRUE` / :data:`_FALSE`); ``default`` if unset or invalid."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    parsed = _bool(value)
+    return default if parsed is None else parsed
+
+
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number >= minimum else default
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _unset(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class _Options:
+    """Reads each setting from its ``instrument()`` argument, else its variable, and says (one
+    WARNING per setting) when the value it finds is not valid and what is used instead."""
+
+    def __init__(self, options: Mapping[str, Any], env: Mapping[str, str]) -> None:
+        self._options = options
+        self._env = env
+
+    def _pick(self, key: str, env_name: Optional[str]) -> tuple[Any, str]:
+        value = self._options.get(key)
+        if value is not None or env_name is None:
+            return value, f"instrument({key}=...)"
+        return self._env.get(env_name), env_name
+
+    @staticmethod
+    def _warn(source: str, value: Any, problem: str, instead: str) -> None:
+        _logger.warning("%s: invalid value %r (%s); using %s instead", source, value, problem, instead)
+
+    def capture(self, key: str, env_name: str) -> CaptureMode:
+        value, source = self._pick(key, env_name)
+        mode = _capture_mode(value)
+        if mode is not None:
+            return mode
+        names = [m.value for m in CaptureMode]
+        hint = difflib.get_close_matches(str(value).strip().upper().replace("-", "_"), names, n=1)
+        problem = "expected one of " + ", ".join(names) + ", true or false"
+        if hint:
+            problem += f"; did you mean {hint[0]}?"
+        self._warn(source, value, problem, "NO_CONTENT (no content is captured)")
+        return CaptureMode.NO_CONTENT
+
+    def boolean(self, key: str, env_name: str, default: bool) -> bool:
+        value, source = self._pick(key, env_name)
+        if _unset(value):
+            return default
+        parsed = _bool(value)
+        if parsed is None:
+            self._warn(source, value, f"expected {_BOOL_WORDS}", f"the default {str(default).lower()}")
+            return default
+        return parsed
+
+    def number(self, key: str, env_name: str, default: float, minimum: float) -> float:
+        """A number; not a number -> ``default``; below ``minimum`` -> ``minimum``."""
+        value, source = self._pick(key, env_name)
+        if _unset(value):
+            return default
+        number = _number(value)
+        if number is None:
+            self._warn(source, value, "not a number", f"the default {default:g}")
+            return default
+        if number < minimum:
+            self._warn(source, value, f"the minimum is {minimum:g}", f"{minimum:g}")
+            return minimum
+        return number
+
+    def redactor(self) -> Optional[Redactor]:
+        redact = self._options.get("redact")
+        if redact is None or callable(redact):
+            return redact
+        self._warn("instrument(redact=...)", redact, "not callable", "no redaction")
+        return None
 
 
 @dataclass(frozen=True)
@@ -119,28 +210,30 @@ class Settings:
     def from_options(
         cls, options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None
     ) -> Settings:
-        """Build settings from ``instrument()`` keyword arguments, falling back to ``environ``."""
-        env = os.environ if environ is None else environ
+        """Build settings from ``instrument()`` keyword arguments, falling back to ``environ``.
 
-        def pick(key: str, env_name: str) -> Any:
-            value = options.get(key)
-            return env.get(env_name) if value is None else value
-
-        redact = options.get("redact")
+        An invalid value is logged once, as a WARNING naming the argument or variable, the value
+        and what is used instead: the default, or the minimum for a number below it. An
+        unrecognised capture mode never turns capture on.
+        """
+        read = _Options(options, os.environ if environ is None else environ)
         return cls(
-            capture=parse_capture_mode(pick("capture_content", ENV_CAPTURE_CONTENT)),
-            braintrust=parse_bool(pick("braintrust", ENV_BRAINTRUST), True),
-            capture_audio=parse_bool(pick("capture_audio", ENV_CAPTURE_AUDIO), False),
+            capture=read.capture("capture_content", ENV_CAPTURE_CONTENT),
+            braintrust=read.boolean("braintrust", ENV_BRAINTRUST, True),
+            capture_audio=read.boolean("capture_audio", ENV_CAPTURE_AUDIO, False),
             max_content_length=int(
-                _parse_number(
-                    pick("max_content_length", ENV_MAX_CONTENT_LENGTH), DEFAULT_MAX_CONTENT_LENGTH, 16
+                read.number(
+                    "max_content_length",
+                    ENV_MAX_CONTENT_LENGTH,
+                    DEFAULT_MAX_CONTENT_LENGTH,
+                    MIN_MAX_CONTENT_LENGTH,
                 )
             ),
             max_audio_bytes=int(
-                _parse_number(pick("max_audio_bytes", ENV_MAX_AUDIO_BYTES), DEFAULT_MAX_AUDIO_BYTES, 0)
+                read.number("max_audio_bytes", ENV_MAX_AUDIO_BYTES, DEFAULT_MAX_AUDIO_BYTES, 0)
             ),
-            transcript_wait_seconds=_parse_number(
-                pick("transcript_wait_seconds", ENV_TRANSCRIPT_WAIT), DEFAULT_TRANSCRIPT_WAIT_SECONDS, 0
+            transcript_wait_seconds=read.number(
+                "transcript_wait_seconds", ENV_TRANSCRIPT_WAIT, DEFAULT_TRANSCRIPT_WAIT_SECONDS, 0
             ),
-            redact=redact if callable(redact) else None,
+            redact=read.redactor(),
         )

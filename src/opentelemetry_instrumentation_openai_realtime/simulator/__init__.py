@@ -21,9 +21,13 @@ scripted *scenarios* in either protocol dialect (``"ga"``: ``client.realtime``; 
 
 Modules:
 
-* :mod:`.server` -- :class:`RealtimeSimulator`, :class:`SimConnection`, :class:`SimResponse`;
+* :mod:`.server` -- :class:`RealtimeSimulator`: listening, accepting, recording, threads;
+* :mod:`.connection` -- :class:`SimConnection`, one accepted connection as a scenario drives it;
+  :mod:`.inbox` reads its client events, :mod:`.ledger` counts its tokens;
+* :mod:`.response` -- :class:`SimResponse` and :class:`SimMessage`, a model response being played;
 * :mod:`.scenarios` -- canned scenarios and the steps to compose new ones;
-* :mod:`.events` -- server event builders for both dialects and :func:`validate_server_event`.
+* :mod:`.events` -- server event builders for both dialects (:mod:`.dialects`: what differs);
+* :mod:`.validation` -- :func:`validate_server_event`, against the installed SDK's models.
 
 Requires only ``websockets >= 13`` (the ``simulator`` extra); ``openai`` and ``pydantic`` are imported
 lazily, by :func:`validate_server_event` only.
