@@ -61,12 +61,13 @@ class Audio:
         output.audio_bytes += count
         return True
 
-    def hot_output(self) -> Any:
-        """``(response, output)`` of the hot item while its response is in flight, else ``None``."""
-        response_id, response, output = self._hot
-        if self._responses.get(response_id) is not response:
+    def hot_item(self) -> Any:
+        """``(response id, response, output)`` of the hot item while its response is in flight,
+        else ``None``."""
+        hot = self._hot
+        if self._responses.get(hot[0]) is not hot[1]:
             return None
-        return response, output
+        return hot
 
     def on_delta(self, event: dict[str, Any], now: int) -> None:
         """A parsed output audio delta (the audio is decoded only when it is kept)."""

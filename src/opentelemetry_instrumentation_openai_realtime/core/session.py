@@ -67,7 +67,9 @@ class SessionState(enum.Enum):
 
 
 _CLOSED = SessionState.CLOSED
-_MORE_AUDIO, _MORE_TEXT, _AUDIO, _CHUNK = dec.MORE_AUDIO, dec.MORE_TEXT, dec.AUDIO_DELTA, dec.CHUNK
+# the decoder's kinds are small ints: compared by identity on the hot path
+_MORE_AUDIO, _MORE_TEXT, _AUDIO, _TEXT = dec.MORE_AUDIO, dec.MORE_TEXT, dec.AUDIO_DELTA, dec.TEXT_DELTA
+_CHUNK, _SKIP = dec.CHUNK, dec.SKIP
 
 
 class RealtimeSession:
@@ -101,6 +103,7 @@ class RealtimeSession:
         tools.turns = turns
         inputs.turns, inputs.tools, inputs.audio = turns, tools, audio
         self._lifecycle = Lifecycle(shared, turns, tools, audio, self._started)
+        self._held = turns.held  # (the same list, read on the hot path)
         self._handlers = self._routes()
         self.span: Span = telemetry.tracer.start_span(
             shared.name(sc.OPERATION_SESSION),
@@ -187,34 +190,33 @@ class RealtimeSession:
                 if self.state is _CLOSED:
                     return
                 now = None
-                turns = self._turns
-                if turns.held:
+                if self._held:
                     now = self._clock()
-                    if now >= turns.next_deadline:
-                        turns.release_due(now)
+                    if now >= self._turns.next_deadline:
+                        self._turns.release_due(now)
                 audio = self._audio
                 kind, value = self._decoder.server(data, audio.hot_ids)
-                if kind == _MORE_AUDIO:  # most frames of a voice session
+                if kind is _MORE_AUDIO:  # most frames of a voice session
                     if audio.more(value):
                         return
                     kind, value = self._decoder.server(data)  # its response ended: decode anew
-                elif kind == _MORE_TEXT:
-                    hot = audio.hot_output()
+                elif kind is _MORE_TEXT:
+                    hot = audio.hot_item()
                     if hot is not None:
                         if value is not None:
-                            self._outputs.add_text(hot[0], hot[1], value)
+                            self._outputs.add_text(hot[1], hot[2], value)
                         return
                     kind, value = self._decoder.server(data)
-                if kind == dec.SKIP:
+                if kind is _SKIP:
                     return
                 if now is None:
                     now = self._clock()
-                if kind == _AUDIO:
+                if kind is _AUDIO:
                     response_id, item_id, count, ids = value
                     audio.delta(response_id, item_id, count, ids, now)
-                elif kind == _CHUNK:
+                elif kind is _CHUNK:
                     self._outputs.chunk(value, now)
-                elif kind == dec.TEXT_DELTA:
+                elif kind is _TEXT:
                     type_, response_id, item_id, text = value
                     event = {"type": type_, "response_id": response_id, "item_id": item_id, "delta": text}
                     self._outputs.on_text_delta(event, now)

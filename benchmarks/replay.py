@@ -1,0 +1,135 @@
+"""The state machine's own instructions per frame, deterministic: a canned replay under valgrind.
+
+``python -m benchmarks.replay`` feeds one session the benchmark's frames (compact JSON bytes, as
+``recv_bytes`` hands them over, built before counting) with the API's no-op providers, so what is
+counted is our code alone: the decoder, the router and the state machine, no socket, no SDK, no
+OpenTelemetry SDK. Each figure is the instructions of a long replay minus a short one (start-up,
+imports and frame building cancel out), divided by the extra turns, and per frame kind: a turn of
+audio deltas only, transcript deltas only, and the other events, each taken apart by replaying
+streams that leave the other kinds out.
+
+Unlike the client benchmark (``./scripts/bench --instructions``), nothing here waits on a socket:
+repeated runs of one checkout give the same counts, so differences of a few instructions per
+frame are real. ``--child`` is the process valgrind counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("all", "audio", "transcript", "other", "none")
+
+
+def _kind(frame: bytes) -> str:
+    head = frame[:48]
+    if b"audio.delta" in head:
+        return "audio"
+    if b"transcript.delta" in head:
+        return "transcript"
+    return "other"
+
+
+def child(dialect: str, turns: int, deltas: int, content: bool, keep: str) -> None:
+    """One session of ``turns`` turns: every frame (``keep="all"``), or the other events plus the
+    deltas of one kind (``"audio"``, ``"transcript"``), or the other events alone (``"other"``),
+    or none (``"none"``: the frames are built, not fed: the baseline)."""
+    from .machine import NS_PER_DELTA, Clock, Pipeline
+    from .stream import Stream
+
+    pipeline = Pipeline(sdk=False, capture=content)
+    stream = Stream(dialect, deltas)
+    first = stream.session_created().encode()
+    frames = [[text.encode() for text in stream.turn()] for _ in range(turns)]
+    clock = Clock()
+    session = pipeline.session(dialect, clock)
+    session.server_frame(first)
+    for turn in frames:
+        session.client_event({"type": "input_audio_buffer.commit"})
+        session.client_event({"type": "response.create"})
+        for frame in turn:
+            kind = _kind(frame)
+            clock.now += NS_PER_DELTA if kind == "audio" else 1_000_000
+            if keep == "all" or (keep != "none" and kind in (keep, "other")):
+                session.server_frame(frame)
+    session.close()
+
+
+def count(dialect: str, turns: int, deltas: int, content: bool, keep: str) -> int:
+    """Instructions of one child process (valgrind's cachegrind, no cache simulation)."""
+    args = ["--child", "--dialect", dialect, "--turns", str(turns), "--deltas", str(deltas), "--keep", keep]
+    if content:
+        args.append("--content")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    proc = subprocess.run(
+        [*valgrind, sys.executable, "-m", "benchmarks.replay", *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+    if proc.returncode != 0 or not found:
+        raise RuntimeError(f"valgrind replay failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def measure(
+    dialect: str, short: int, long_: int, deltas: int, content: bool, kinds: tuple[str, ...]
+) -> dict[str, Any]:
+    """Instructions per turn of the full stream, of the other events, and per delta of each kind
+    (those of ``kinds``)."""
+    per_turn = {}
+    for keep in ("none", "other", *kinds):
+        extra = count(dialect, long_, deltas, content, keep) - count(dialect, short, deltas, content, keep)
+        per_turn[keep] = extra / (long_ - short)
+    result = {}
+    if "all" in kinds:
+        result["per_turn"] = round(per_turn["all"] - per_turn["none"])
+    result["other_events_per_turn"] = round(per_turn["other"] - per_turn["none"])
+    for kind in ("audio", "transcript"):
+        if kind in kinds:
+            result[f"{kind}_delta"] = round((per_turn[kind] - per_turn["other"]) / deltas)
+    return result
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dialects", default="ga,beta")
+    parser.add_argument("--turns", default="5,25", help="the short and the long replay (default 5,25)")
+    parser.add_argument("--deltas", type=int, default=50, help="audio (and transcript) deltas per turn")
+    parser.add_argument(
+        "--kinds", default="all,audio,transcript", help="what to count besides the other events"
+    )
+    parser.add_argument("--contents", default="off,on", help="content capture off, on, or both")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dialect", default="ga", help=argparse.SUPPRESS)
+    parser.add_argument("--content", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", default="all", choices=KINDS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.dialect, int(args.turns), args.deltas, args.content, args.keep)
+        return 0
+    short, long_ = (int(n) for n in args.turns.split(","))
+    report = {}
+    for dialect in args.dialects.split(","):
+        for content in (c == "on" for c in args.contents.split(",")):
+            label = f"{dialect} content {'on' if content else 'off'}"
+            kinds = tuple(args.kinds.split(","))
+            report[label] = measure(dialect, short, long_, args.deltas, content, kinds)
+            print(f"{label}: {json.dumps(report[label])}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
