@@ -91,6 +91,12 @@ class SimConnection:
         self.pending_speech: Optional[tuple[str, int]] = None
         self.closed = False
         self.close_code: Optional[int] = None
+        self.lenient: bool = simulator.lenient
+        """Answer unexpected client events (:mod:`.lenient`) instead of failing the scenario."""
+        self.unexpected: list[Event] = []
+        """Client events answered by the lenient mode, in order."""
+        self.last_item_type: Optional[str] = None
+        """``type`` of the last item added to the default conversation."""
         self.ledger = TokenLedger()
         """Token accounting of the default conversation (the usage numbers of each response)."""
         self.inbox = ClientInbox(self)
@@ -298,6 +304,7 @@ class SimConnection:
         previous = self.previous_item_id
         item_dict = dict(item)
         self.items.append(str(item_dict["id"]))
+        self.last_item_type = str(item_dict.get("type"))
         event = await self.send(
             ev.conversation_item_added(self.dialect, item=item_dict, previous_item_id=previous)
         )
