@@ -107,3 +107,55 @@ def test_the_reference_matches_what_is_emitted(instrumented, make_session, clock
     ours = {k for k in emitted if NAME.fullmatch(f"`{k}`")}
     never_emitted = sorted(documented - ours)
     assert never_emitted == [], f"documented but never emitted by the scenarios: {never_emitted}"
+
+
+def _readme_app() -> str:
+    """The README's complete example (the python block after "**In code.**")."""
+    text = (DOC.parents[1] / "README.md").read_text()
+    after = text[text.index("**In code.**") :]
+    return after[after.index("```python\n") + len("```python\n") : after.index("\n```\n")]
+
+
+def test_the_readme_example_runs_and_exports_its_session_over_otlp(tmp_path):
+    """The README's complete app, run as written against the simulator (the respond scenario: a
+    tool call, then an answer) with OPENAI_BASE_URL, exports its session over OTLP, with the app's
+    tool span a child of the response that called the tool."""
+    import os
+    import subprocess
+    import sys
+
+    from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator
+    from opentelemetry_instrumentation_openai_realtime.simulator.lenient import respond
+
+    from .otlp_receiver import OTLPReceiver
+
+    app = tmp_path / "app.py"
+    app.write_text(_readme_app())
+    sim = RealtimeSimulator(respond(), dialect="ga")
+    with OTLPReceiver() as receiver, sim.run_in_thread():
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OPENAI_"))},
+            "OPENAI_BASE_URL": sim.http_url,
+            "OPENAI_API_KEY": "sk-test",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        }
+        proc = subprocess.run(
+            [sys.executable, str(app)], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        spans = receiver.spans()
+        metric_names = receiver.metric_names()
+    assert sim.errors == []
+    assert "content" in proc.stdout  # the final answer's output items were printed
+    by_name: dict[str, list[dict]] = {}
+    for span in spans:
+        by_name.setdefault(span["name"], []).append(span)
+    (session,) = by_name["realtime_session gpt-realtime"]
+    first, second = sorted(by_name["chat gpt-realtime"], key=lambda s: s["start_time_unix_nano"])
+    (tool_span,) = by_name["tool get_weather"]
+    assert tool_span["parent_span_id"] == first["span_id"]
+    assert first["attributes"]["gen_ai.response.finish_reasons"] == ["tool_call"]
+    assert second["parent_span_id"] == session["span_id"]
+    assert len(by_name["execute_tool get_weather"]) == 1
+    assert {s["resource"]["service.name"] for s in spans} == {"my-voice-agent"}
+    assert "gen_ai.client.operation.duration" in metric_names
