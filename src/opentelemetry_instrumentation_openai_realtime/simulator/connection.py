@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import urllib.parse
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -85,6 +86,8 @@ class SimConnection:
         self.responses: list[str] = []
         self.received: list[Event] = []
         self.sent: list[Event] = []
+        self.sent_times: list[float] = []
+        """When each event of :attr:`sent` went out (``time.perf_counter()``), to measure latencies."""
         self.pending_appends = 0
         self.input_audio_ms = 0
         self.buffer_start_ms = 0
@@ -160,6 +163,7 @@ class SimConnection:
                     code=exc.rcvd.code if exc.rcvd is not None else 1006,
                 ) from exc
             self.sent.append(ordered)
+            self.sent_times.append(time.perf_counter())
             self._sim._sent.append(ordered)
         return ordered
 
