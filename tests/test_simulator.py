@@ -1002,3 +1002,150 @@ def test_validation_does_not_make_the_first_turn_slower(dialect: str) -> None:
         if min(on) - min(off) < 0.008:
             break
     assert min(on) - min(off) < 0.008, f"first-turn excess with validation {on}, without {off}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Lenient mode and the command line
+# --------------------------------------------------------------------------------------------------
+
+
+def _text_turn_with_a_stray_commit(dialect: str) -> list[dict[str, Any]]:
+    return [{"type": "input_audio_buffer.commit"}, user_text("Hi"), response_create()]
+
+
+@dialects
+async def test_a_strict_scenario_fails_on_an_unexpected_event(dialect: str) -> None:
+    sim = RealtimeSimulator(scenarios.text_turn(), dialect=dialect)
+    async with sim:
+        with pytest.raises(Exception, match="1011"):  # the scenario failed: the server closes with 1011
+            await drive(sim, dialect, _text_turn_with_a_stray_commit(dialect))
+    assert len(sim.errors) == 1 and "expected client event 'conversation.item.create'" in str(sim.errors[0])
+
+
+@dialects
+async def test_lenient_mode_answers_unexpected_events_and_keeps_answering_after_the_script(
+    dialect: str,
+) -> None:
+    """The stray commit is answered (committed + user item) and the typed turn plays on; once the
+    script is over, a further response.create still gets a whole response."""
+    sim = RealtimeSimulator(scenarios.text_turn(), dialect=dialect, lenient=True)
+    done: list[Any] = []
+
+    def react(event: Any) -> list[dict[str, Any]]:
+        if event.type == "response.done":
+            done.append(event)
+            return [response_create()] if len(done) == 1 else []
+        return []
+
+    async with sim:
+        received = await drive(
+            sim, dialect, _text_turn_with_a_stray_commit(dialect), react, stop=lambda e: len(done) == 2
+        )
+    assert sim.errors == []
+    assert [e["type"] for e in sim.connection_log[0].unexpected] == [
+        "input_audio_buffer.commit",
+        "response.create",
+    ]
+    kinds = [e.type for e in received]
+    assert kinds.index("input_audio_buffer.committed") < kinds.index("response.created")
+    assert [d.response.status for d in done] == ["completed", "completed"]
+    for event in sim.sent:
+        validate_server_event(event, dialect)
+
+
+@dialects
+async def test_respond_serves_voice_turns_tool_calls_and_says_what_it_does_not_simulate(dialect: str) -> None:
+    """The respond scenario: audio then a pause ends a VAD turn; with tools the answer is a call of
+    the first tool; after its output, a spoken answer; an unknown event gets an error event."""
+    from opentelemetry_instrumentation_openai_realtime.simulator.lenient import respond
+
+    update = session_update(dialect)
+    update["session"]["tools"] = [
+        {"type": "function", "name": "lookup", "description": "Look up.", "parameters": {"type": "object"}}
+    ]
+    sim = RealtimeSimulator(respond(vad_pause=0.05), dialect=dialect)
+    outputs: list[Any] = []
+
+    def react(event: Any) -> list[dict[str, Any]]:
+        if event.type != "response.done":
+            return []
+        outputs.append(event.response.output[0])
+        if event.response.output[0].type == "function_call":
+            return [function_output(event.response.output[0].call_id, '{"ok": true}'), response_create()]
+        return [{"type": "simulator.unknown"}]
+
+    async with sim:
+        received = await drive(
+            sim, dialect, [update, append(), append(), append()], react, stop=lambda e: e.type == "error"
+        )
+    assert sim.errors == []
+    kinds = [e.type for e in received]
+    assert (
+        kinds[kinds.index("input_audio_buffer.speech_started") :].index("input_audio_buffer.speech_stopped")
+        > 0
+    )
+    assert [o.type for o in outputs] == ["function_call", "message"]
+    assert outputs[0].name == "lookup"
+    assert received[-1].type == "error" and received[-1].error.code == "unknown_event"
+    check_traffic(sim, received, dialect)
+
+
+def test_cli_lists_its_scenarios() -> None:
+    import io
+
+    from opentelemetry_instrumentation_openai_realtime.simulator import cli
+
+    out = io.StringIO()
+    assert cli.main(["--list"], out=out) == 0
+    names = [line.split()[0] for line in out.getvalue().splitlines()]
+    assert names == list(cli.CATALOG) and "respond" in names and "tool" in names
+    assert cli.main(["--scenario", "nope"], out=out) == 2
+
+
+@pytest.mark.parametrize("dialect", DIALECTS[:1])
+async def test_cli_serves_a_chosen_scenario_on_a_chosen_port(dialect: str) -> None:
+    """``python -m ...simulator --scenario text --port 0`` serves typed turns to the real client
+    and tells, per connection, how it went."""
+    import re
+    import subprocess
+    import sys
+
+    args = ["--scenario", "text", "--port", "0", "--speed", "50", "--dialect", dialect]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opentelemetry_instrumentation_openai_realtime.simulator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/v1/realtime", first)
+        assert match, first + proc.stderr.read() if proc.stderr else first
+        port = match.group(1)
+        client = AsyncOpenAI(
+            api_key="sk-test",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            websocket_base_url=f"ws://127.0.0.1:{port}/v1",
+        )
+        texts = []
+        async with _resource(client, dialect).connect(model=MODELS[dialect]) as conn:
+            for question in ("Hi", "And then?"):
+                await conn.send(user_text(question))
+                await conn.send(response_create())
+                async for event in conn:
+                    if event.type == "response.done":
+                        texts.append(event.response.output[0].content[0].text)
+                        break
+        assert len(texts) == 2 and all(texts)
+        lines: list[str] = []
+        while not any("the client left" in line for line in lines):
+            line = proc.stdout.readline()
+            assert line, "the simulator exited"
+            if line.startswith("connection"):
+                lines.append(line)
+        assert lines[0].startswith("connection 0: /v1/realtime?model=")
+        assert "FAILED" not in "".join(lines)
+    finally:
+        proc.terminate()
+        proc.wait(10)
