@@ -107,3 +107,172 @@ def test_the_reference_matches_what_is_emitted(instrumented, make_session, clock
     ours = {k for k in emitted if NAME.fullmatch(f"`{k}`")}
     never_emitted = sorted(documented - ours)
     assert never_emitted == [], f"documented but never emitted by the scenarios: {never_emitted}"
+
+
+def _readme_app() -> str:
+    """The README's complete example (the python block after "**In code.**")."""
+    text = (DOC.parents[1] / "README.md").read_text()
+    after = text[text.index("**In code.**") :]
+    return after[after.index("```python\n") + len("```python\n") : after.index("\n```\n")]
+
+
+def test_the_readme_example_runs_and_exports_its_session_over_otlp(tmp_path):
+    """The README's complete app, run as written against the simulator (the respond scenario: a
+    tool call, then an answer) with OPENAI_BASE_URL, exports its session over OTLP, with the app's
+    tool span a child of the response that called the tool."""
+    import os
+    import subprocess
+    import sys
+
+    from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator
+    from opentelemetry_instrumentation_openai_realtime.simulator.lenient import respond
+
+    from .otlp_receiver import OTLPReceiver
+
+    app = tmp_path / "app.py"
+    app.write_text(_readme_app())
+    sim = RealtimeSimulator(respond(), dialect="ga")
+    with OTLPReceiver() as receiver, sim.run_in_thread():
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OPENAI_"))},
+            "OPENAI_BASE_URL": sim.http_url,
+            "OPENAI_API_KEY": "sk-test",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        }
+        proc = subprocess.run(
+            [sys.executable, str(app)], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        spans = receiver.spans()
+        metric_names = receiver.metric_names()
+    assert sim.errors == []
+    assert "content" in proc.stdout  # the final answer's output items were printed
+    by_name: dict[str, list[dict]] = {}
+    for span in spans:
+        by_name.setdefault(span["name"], []).append(span)
+    (session,) = by_name["realtime_session gpt-realtime"]
+    first, second = sorted(by_name["chat gpt-realtime"], key=lambda s: s["start_time_unix_nano"])
+    (tool_span,) = by_name["tool get_weather"]
+    assert tool_span["parent_span_id"] == first["span_id"]
+    assert first["attributes"]["gen_ai.response.finish_reasons"] == ["tool_call"]
+    assert second["parent_span_id"] == session["span_id"]
+    assert len(by_name["execute_tool get_weather"]) == 1
+    assert {s["resource"]["service.name"] for s in spans} == {"my-voice-agent"}
+    assert "gen_ai.client.operation.duration" in metric_names
+
+
+DOCS = DOC.parent
+
+
+def test_the_collector_configuration_is_wired_and_samples_whole_sessions_as_documented():
+    """docs/collector/otel-collector.yaml parses, every pipeline uses defined components, traces
+    are tail-sampled (errors, interruptions, a share of the rest) then batched, metrics never."""
+    import yaml
+
+    config = yaml.safe_load((DOCS / "collector" / "otel-collector.yaml").read_text())
+    pipelines = config["service"]["pipelines"]
+    for pipeline in pipelines.values():
+        for kind in ("receivers", "processors", "exporters"):
+            for name in pipeline.get(kind, []):
+                assert name in config[kind], f"{name} is not defined under {kind}"
+    traces, metrics = pipelines["traces"], pipelines["metrics"]
+    assert traces["processors"][-1] == "batch" and "tail_sampling" in traces["processors"]
+    assert traces["processors"].index("memory_limiter") == 0
+    assert "tail_sampling" not in metrics["processors"]  # metrics count every session
+    sampling = config["processors"]["tail_sampling"]
+    policies = {p["type"]: p for p in sampling["policies"]}
+    assert policies["status_code"]["status_code"]["status_codes"] == ["ERROR"]
+    assert policies["boolean_attribute"]["boolean_attribute"] == {
+        "key": "openai.realtime.response.interrupted",
+        "value": True,
+    }
+    assert 0 < policies["probabilistic"]["probabilistic"]["sampling_percentage"] < 100
+    assert int(sampling["decision_wait"].rstrip("s")) >= 300  # longer than a long session
+    attributes_doc = DOC.read_text()
+    assert "`openai.realtime.response.interrupted`" in attributes_doc
+    text = (DOCS / "collector" / "otel-collector.yaml").read_text()
+    assert "${env:TRACES_OTLP_ENDPOINT}" in text and not re.search(
+        r"(?i)(api[_-]?key|bearer|basic)\s*[:=]", text
+    )
+
+
+def test_metrics_are_recorded_whatever_the_sampler_and_the_promql_names_exist(tmp_path):
+    """With a sampler that keeps no trace, a session still records every metric; scraped by the
+    Prometheus exporter, every metric and label that docs/metrics.md names exists."""
+    import asyncio
+
+    import openai
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+    from prometheus_client import REGISTRY, generate_latest
+
+    from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
+    from opentelemetry_instrumentation_openai_realtime.simulator import (
+        RealtimeSimulator,
+        audio_chunk,
+        scenarios,
+    )
+
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider(sampler=ALWAYS_OFF)
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    reader = PrometheusMetricReader()
+    instrumentor = OpenAIRealtimeInstrumentor()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    scenario = scenarios.compose(
+        scenarios.voice_turn(),
+        scenarios.tool_turn(),
+        scenarios.barge_in(trigger="response.create", expect_truncate=False),
+        scenarios.failed_response(),
+    )
+
+    async def app() -> None:
+        sim = RealtimeSimulator(scenario, dialect="ga")
+        async with sim:
+            client = openai.AsyncOpenAI(**sim.client_options())
+            async with client.realtime.connect(model="gpt-realtime") as conn:
+                for _ in range(3):
+                    await conn.input_audio_buffer.append(audio=audio_chunk(100))
+                done = 0
+                async for event in conn:
+                    if event.type == "response.function_call_arguments.done":
+                        item = {"type": "function_call_output", "call_id": event.call_id, "output": "{}"}
+                        await conn.conversation.item.create(item=item)
+                        await conn.response.create()
+                    elif event.type == "response.done":
+                        done += 1
+                        if done in (1, 3, 4):
+                            await conn.response.create()
+                        elif done == 5:
+                            break
+        assert sim.errors == []
+
+    try:
+        asyncio.run(app())
+        scraped = generate_latest(REGISTRY).decode()
+    finally:
+        instrumentor.uninstrument()
+        meter_provider.shutdown()  # takes the reader off the registry
+    assert spans.get_finished_spans() == ()  # the sampler kept nothing ...
+    series = set(re.findall(r"^([a-z_]+)\{", scraped, re.M))
+    labels = set(re.findall(r"[{,]([a-z_]+)=", scraped))
+    doc = (DOCS / "metrics.md").read_text()
+    table_names = re.findall(r"^\| `[a-z_.]+` \| `([a-z_]+)` \|", doc, re.M)
+    assert len(table_names) == 7
+    for name in table_names:  # ... and every metric was recorded
+        assert name in series or f"{name}_bucket" in series, f"{name} not in {sorted(series)}"
+    promql = "\n".join(re.findall(r"```promql\n(.*?)```", doc, re.S))
+    for name in set(
+        re.findall(r"\b((?:gen_ai|openai_realtime)_[a-z_]+?(?:_bucket|_sum|_count|_total))\b", promql)
+    ):
+        assert name in series, f"{name} (in a query) not in {sorted(series)}"
+    for label in set(re.findall(r"\b([a-z_]+)\s*(?:=|!=)\s*\"", promql)) | {
+        "gen_ai_token_type",
+        "gen_ai_tool_name",
+    }:
+        assert label in labels, f"label {label} not in {sorted(labels)}"

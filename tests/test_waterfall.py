@@ -499,3 +499,62 @@ def pipeline() -> tuple[TracerProvider, InMemorySpanExporter]:
 
 def context(trace_id: int, span_id: int, flags: Optional[int] = None) -> SpanContext:
     return SpanContext(trace_id, span_id, is_remote=False, trace_flags=TraceFlags(flags or 1))
+
+
+def _turn_with_a_span_running_past_it() -> Sequence[ReadableSpan]:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("t")
+    session = tracer.start_span(
+        SESSION, start_time=at(0), attributes={"gen_ai.operation.name": "realtime_session"}
+    )
+    chat = tracer.start_span(
+        CHAT,
+        context=trace.set_span_in_context(session),
+        start_time=at(1),
+        attributes={
+            "gen_ai.operation.name": "chat",
+            "gen_ai.response.time_to_first_chunk": 0.3,
+            "openai.realtime.response.voice_to_voice_latency": 0.5,
+        },
+    )
+    lookup = tracer.start_span("lookup-order", context=trace.set_span_in_context(chat), start_time=at(1.5))
+    chat.end(end_time=at(2))
+    lookup.end(end_time=at(3.5))  # the app's own span, still running when its turn was over
+    session.end(end_time=at(4))
+    return memory.get_finished_spans()
+
+
+def test_a_child_running_past_its_turn_is_drawn_lighter_from_the_turns_end():
+    text = render_waterfall(_turn_with_a_span_running_past_it(), width=120)
+    session_line, chat_line, lookup_line = span_lines(text)
+    assert "░" not in session_line and "░" not in chat_line
+    assert "ends 1.50s after its turn" in lookup_line
+    chat_end = chat_line.rindex("█") + 1
+    bar = lookup_line[: lookup_line.index(" 2.00s")]
+    assert bar.index("░") == chat_end  # lighter exactly from the column where the turn ends
+    assert set(bar[chat_end:].strip()) == {"░"} and "█" in bar[:chat_end]
+
+
+def test_the_key_explains_the_short_labels_a_waterfall_uses():
+    spans = _turn_with_a_span_running_past_it()
+    assert "key:" not in render_waterfall(spans, width=120)  # off by default for render_waterfall
+    text = render_waterfall(spans, width=80, key=True)
+    key = text[text.index("key:") :].splitlines()[1:]
+    assert [line.split()[0] for line in key] == ["ttfc", "v2v", "ends"]
+    assert "time to first chunk" in key[0] and "the user stops speaking -> first audio back" in key[1]
+    assert "░" in key[2]
+    assert max(len(line) for line in text.splitlines()) <= 80
+    stream = io.StringIO()
+    printer = WaterfallExporter(stream=stream, width=100, color=False)  # the exporter shows it
+    printer.export(spans)
+    assert "key:" in stream.getvalue() and "dead air" not in stream.getvalue()
+
+
+def test_the_ascii_fallback_marks_the_overrun_too():
+    ascii_text = layout._render(_turn_with_a_span_running_past_it(), 100, False, text._ASCII, True)
+    ascii_text.encode("ascii")
+    (lookup_line,) = [line for line in ascii_text.splitlines() if line.lstrip().startswith("lookup-order")]
+    bar = lookup_line[len("    lookup-order") : lookup_line.index(" 2.00s")].strip()
+    assert bar.startswith("#") and bar.endswith(":") and set(bar) == {"#", ":"}

@@ -57,7 +57,8 @@ def _setup_tracing() -> Optional[Any]:
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider()
         trace.set_tracer_provider(provider)
-    provider.add_span_processor(SimpleSpanProcessor(WaterfallExporter()))
+    if "realtime_waterfall" not in os.environ.get("OTEL_TRACES_EXPORTER", ""):  # else printed already
+        provider.add_span_processor(SimpleSpanProcessor(WaterfallExporter()))
     instrumentor = OpenAIRealtimeInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         print("(not started by opentelemetry-instrument: instrumenting in code)", flush=True)

@@ -27,7 +27,10 @@ Modules:
 * :mod:`.response` -- :class:`SimResponse` and :class:`SimMessage`, a model response being played;
 * :mod:`.scenarios` -- canned scenarios and the steps to compose new ones;
 * :mod:`.events` -- server event builders for both dialects (:mod:`.dialects`: what differs);
-* :mod:`.validation` -- :func:`validate_server_event`, against the installed SDK's models.
+* :mod:`.validation` -- :func:`validate_server_event`, against the installed SDK's models;
+* :mod:`.lenient` -- answering whatever a client sends (``lenient=True``, the ``respond`` scenario);
+* :mod:`.cli` -- ``python -m opentelemetry_instrumentation_openai_realtime.simulator``: serve a
+  scenario to your own app.
 
 Requires only ``websockets >= 13`` (the ``simulator`` extra); ``openai`` and ``pydantic`` are imported
 lazily, by :func:`validate_server_event` only.

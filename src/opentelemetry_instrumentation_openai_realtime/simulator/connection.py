@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import urllib.parse
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -85,12 +86,20 @@ class SimConnection:
         self.responses: list[str] = []
         self.received: list[Event] = []
         self.sent: list[Event] = []
+        self.sent_times: list[float] = []
+        """When each event of :attr:`sent` went out (``time.perf_counter()``), to measure latencies."""
         self.pending_appends = 0
         self.input_audio_ms = 0
         self.buffer_start_ms = 0
         self.pending_speech: Optional[tuple[str, int]] = None
         self.closed = False
         self.close_code: Optional[int] = None
+        self.lenient: bool = simulator.lenient
+        """Answer unexpected client events (:mod:`.lenient`) instead of failing the scenario."""
+        self.unexpected: list[Event] = []
+        """Client events answered by the lenient mode, in order."""
+        self.last_item_type: Optional[str] = None
+        """``type`` of the last item added to the default conversation."""
         self.ledger = TokenLedger()
         """Token accounting of the default conversation (the usage numbers of each response)."""
         self.inbox = ClientInbox(self)
@@ -154,6 +163,7 @@ class SimConnection:
                     code=exc.rcvd.code if exc.rcvd is not None else 1006,
                 ) from exc
             self.sent.append(ordered)
+            self.sent_times.append(time.perf_counter())
             self._sim._sent.append(ordered)
         return ordered
 
@@ -298,6 +308,7 @@ class SimConnection:
         previous = self.previous_item_id
         item_dict = dict(item)
         self.items.append(str(item_dict["id"]))
+        self.last_item_type = str(item_dict.get("type"))
         event = await self.send(
             ev.conversation_item_added(self.dialect, item=item_dict, previous_item_id=previous)
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from websockets.exceptions import ConnectionClosed
 
 from . import events as ev
+from . import lenient
 from .dialects import Event
 from .errors import SimulatorDisconnected
 
@@ -151,6 +152,9 @@ class ClientInbox:
                 return event
             if got in skipped:
                 continue
+            if self.conn.lenient:
+                await lenient.answer(self.conn, event)
+                continue
             text = json.dumps(event)
             raise AssertionError(
                 f"connection {index}: expected client event {type!r}, got {got!r}: "
@@ -168,7 +172,11 @@ class ClientInbox:
             event = await self.recv(timeout=self._remaining(deadline))
             if event.get("type") in wanted:
                 return event
-            if event.get("type") not in skipped:
+            if event.get("type") in skipped:
+                continue
+            if self.conn.lenient:
+                await lenient.answer(self.conn, event)
+            else:
                 raise AssertionError(
                     f"connection {self.conn.index}: expected one of {sorted(wanted)}, "
                     f"got {event.get('type')!r}"

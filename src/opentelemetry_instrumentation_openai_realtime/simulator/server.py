@@ -29,6 +29,7 @@ from websockets.asyncio.server import serve
 from .connection import Scenario, SimConnection
 from .dialects import Dialect, Event, check_dialect
 from .errors import SimulatorDisconnected
+from .lenient import respond
 from .response import SimMessage, SimResponse
 from .validation import warm_up
 
@@ -77,6 +78,9 @@ class RealtimeSimulator:
             event fails the scenario instead of hanging the test.
         shutdown_timeout: on exit, how long to let running scenarios finish before closing their
             connections (1001).
+        lenient: answer a client event the scenario does not expect (as :mod:`.lenient` says)
+            instead of failing the scenario, and once the scenario is over keep answering whatever
+            the client sends until it leaves (:func:`.lenient.respond`).
     """
 
     def __init__(
@@ -90,6 +94,7 @@ class RealtimeSimulator:
         auto_respond: bool = True,
         timeout: Optional[float] = 30.0,
         shutdown_timeout: float = 5.0,
+        lenient: bool = False,
     ) -> None:
         self.scenario = scenario
         self.dialect: Dialect = check_dialect(dialect)
@@ -99,6 +104,7 @@ class RealtimeSimulator:
         self.auto_respond = auto_respond
         self.timeout = timeout
         self.shutdown_timeout = shutdown_timeout
+        self.lenient = lenient
         self._received: list[Event] = []
         self._sent: list[Event] = []
         self._errors: list[BaseException] = []
@@ -210,6 +216,8 @@ class RealtimeSimulator:
         reader = asyncio.ensure_future(conn.inbox.read_loop())
         try:
             await self.scenario(conn)
+            if conn.lenient and not conn.closed:
+                await respond()(conn)  # keep answering until the client leaves
         except SimulatorDisconnected:
             self.client_disconnects.append(conn.index)
         except Exception as exc:

@@ -33,8 +33,12 @@ class WaterfallExporter(SpanExporter):
     """Prints a waterfall of each realtime session to ``stream`` when its session span ends.
 
     ``stream`` defaults to the ``sys.stdout`` of the moment of printing; ``width`` to the terminal
-    width capped to 80..160 columns; ``color`` to ``stream.isatty()`` unless ``NO_COLOR`` is set.
-    Export never raises and always reports success: this runs inside the app.
+    width capped to 80..160 columns; ``color`` to ``stream.isatty()`` unless ``NO_COLOR`` is set;
+    ``key`` (on by default) explains the short labels used under each waterfall. Export never
+    raises and always reports success: this runs inside the app.
+
+    Zero code, it is the ``realtime_waterfall`` traces exporter:
+    ``OTEL_TRACES_EXPORTER=realtime_waterfall opentelemetry-instrument python app.py``.
     """
 
     def __init__(
@@ -42,8 +46,10 @@ class WaterfallExporter(SpanExporter):
         stream: Optional[TextIO] = None,
         width: Optional[int] = None,
         color: Optional[bool] = None,
+        key: bool = True,
     ) -> None:
         self._stream = stream
+        self._key = key
         self._width = width
         self._color = color
         self._lock = threading.Lock()
@@ -136,13 +142,13 @@ class WaterfallExporter(SpanExporter):
             return
         width = self._width if self._width is not None else _terminal_width()
         color = self._color if self._color is not None else _wants_color(stream)
-        text = _render(spans, width, color, _UNICODE)
+        text = _render(spans, width, color, _UNICODE, self._key)
         if not text:
             return
         try:
             stream.write(text)
         except UnicodeEncodeError:  # a console that cannot print block characters
-            stream.write(_render(spans, width, color, _ASCII))
+            stream.write(_render(spans, width, color, _ASCII, self._key))
         flush = getattr(stream, "flush", None)
         if callable(flush):
             flush()

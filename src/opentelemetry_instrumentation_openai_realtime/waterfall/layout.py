@@ -10,22 +10,25 @@ from opentelemetry.trace import format_trace_id
 
 from opentelemetry_instrumentation_openai_realtime.telemetry import semconv as sc
 
-from .legend import _ERROR_EVENTS, _event_detail, _legend
-from .spans import _attrs, _events, _Row, _row, _tree_order
+from .legend import _ERROR_EVENTS, _event_detail, _explain_labels, _legend
+from .spans import _attrs, _events, _key, _parent_key, _Row, _row, _tree_order
 from .text import _UNICODE, _fmt_duration, _Glyphs, _join, _paint, _Seg, _seg_len, _truncate, _wrap
 
 _MIN_WIDTH = 40
 _DUR_COLS = 7
 
 
-def render_waterfall(spans: Sequence[ReadableSpan], width: int = 100, color: bool = False) -> str:
+def render_waterfall(
+    spans: Sequence[ReadableSpan], width: int = 100, color: bool = False, key: bool = False
+) -> str:
     """The waterfall of ``spans`` as text (ANSI colored if ``color``); empty for no spans.
 
     Spans are drawn in tree order under their parents (a span whose parent is not in ``spans`` is
     a root) on a time axis from the earliest start to the latest end. Every line fits in
-    ``width`` columns (at least 40).
+    ``width`` columns (at least 40). With ``key``, the short labels used (``ttfc``, ``v2v`` ...)
+    are explained under the waterfall.
     """
-    return _render(spans, width, color, _UNICODE)
+    return _render(spans, width, color, _UNICODE, key)
 
 
 class _Scale:
@@ -39,12 +42,12 @@ class _Scale:
         return max(0, min(self.cells - 1, math.floor(self.x(t))))
 
 
-def _render(spans: Sequence[ReadableSpan], width: int, color: bool, g: _Glyphs) -> str:
+def _render(spans: Sequence[ReadableSpan], width: int, color: bool, g: _Glyphs, key: bool = False) -> str:
     width = max(_MIN_WIDTH, int(width))
     ordered = _tree_order([s for s in spans if isinstance(s, ReadableSpan)])
     if not ordered:
         return ""
-    rows = [_row(span, depth, g) for span, depth in ordered]
+    rows = _mark_past_parent([_row(span, depth, g) for span, depth in ordered], g)
     starts = [r.start for r in rows if r.start is not None]
     t0 = min(starts) if starts else 0
     t1 = max([t0] + starts + [r.end for r in rows if r.end is not None])
@@ -77,7 +80,27 @@ def _render(spans: Sequence[ReadableSpan], width: int, color: bool, g: _Glyphs) 
             dimmed = [(text, style or "dim") for text, style in r.summary]
             out += _wrap(dimmed, " " * min(2 * r.depth + 2, width // 2), width, g)
     out += _legend(legend, t0, width, g)
+    if key:
+        out += _explain_labels([seg for r in rows for seg in r.summary], width, g)
     return "".join(_paint(line, color) + "\n" for line in out)
+
+
+def _mark_past_parent(rows: list[_Row], g: _Glyphs) -> list[_Row]:
+    """Note each span that ends after its parent (an app's span still running when its turn is
+    over): its bar is drawn lighter from the parent's end on, and its summary says by how much."""
+    by_key = {_key(r.span): r for r in rows}
+    marked: list[_Row] = []
+    for r in rows:
+        parent_key = _parent_key(r.span)
+        parent = by_key.get(parent_key) if parent_key is not None else None
+        if parent is not None and parent.end is not None and r.end is not None and r.end > parent.end:
+            whose = "its turn" if parent.kind == "chat" else "its parent"
+            over = (f"ends {_fmt_duration(r.end - parent.end, g)} after {whose}", "warn")
+            start = r.start if r.start is not None else parent.end
+            marked.append(r._replace(past_from=max(parent.end, start), summary=[*r.summary, over]))
+        else:
+            marked.append(r)
+    return marked
 
 
 def _header(rows: Sequence[_Row], total: int, g: _Glyphs) -> list[_Seg]:
@@ -164,8 +187,9 @@ def _bar(r: _Row, scale: _Scale, g: _Glyphs, legend: list[tuple[int, str, str, s
             cells[first] = (g.thin, style)
         else:
             last = max(first + 1, min(scale.cells, round(scale.x(end))))
+            past = scale.cells if r.past_from is None else max(first, round(scale.x(r.past_from)))
             for col in range(first, last):
-                cells[col] = (g.full, style)
+                cells[col] = (g.full if col < past else g.past, style)
     for event in _events(r.span):
         name = getattr(event, "name", None)
         stamp = getattr(event, "timestamp", None)

@@ -1,9 +1,11 @@
-"""The list of span events under the bars: when, which glyph, on which span."""
+"""What is under the bars: the span events (when, which glyph, on which span) and the key to the
+short labels of the summaries."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry_instrumentation_openai_realtime.telemetry import semconv as sc
@@ -59,3 +61,32 @@ def _event_detail(name: str, attributes: Any, g: _Glyphs) -> str:
         if isinstance(value, str) and value and value not in parts:
             parts.append(value)
     return f" ({': '.join(parts)})" if parts else ""
+
+
+# (label as it appears in a summary, what it means); shown only for the labels a waterfall uses.
+LABELS: tuple[tuple[str, str], ...] = (
+    ("ttfc", "time to first chunk: turn start -> first audio, text or tool arguments"),
+    ("v2v", "voice-to-voice: the user stops speaking -> first audio back"),
+    ("dead air", "a tool call: the model's arguments done -> the app's output sent"),
+    ("INTERRUPTED", "the user spoke over the answer; heard X of Y: audio heard of generated"),
+    ("tokens in", "input tokens (from the prompt cache) / output tokens of the turn"),
+    ("finish", "why the response ended (stop, tool_call, turn_detected, error ...)"),
+    ("turns", "responses completed / cut short by the user in the session"),
+    ("ends after", "{past} the part of a span after its turn (or parent) ended"),
+)
+
+
+def _explain_labels(summaries: Sequence[_Seg], width: int, g: _Glyphs) -> list[list[_Seg]]:
+    """``key:`` and one line per short label that ``summaries`` use."""
+    text = " ".join(part for part, _ in summaries)
+    if re.search(r"ends \S+ after its", text):
+        text += " ends after"
+    used = [(label, meaning) for label, meaning in LABELS if label in text]
+    if not used:
+        return []
+    cols = max(len(label) for label, _ in used)
+    lines: list[list[_Seg]] = [[("key:", "dim")]]
+    for label, meaning in used:
+        line: list[_Seg] = [(f"  {label:<{cols}}  ", ""), (meaning.format(past=g.past), "dim")]
+        lines.append(_fit(line, width, g))
+    return lines

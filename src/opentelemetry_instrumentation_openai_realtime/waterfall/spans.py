@@ -26,6 +26,7 @@ class _Row(NamedTuple):
     start: Optional[int]
     end: Optional[int]
     summary: list[_Seg]  # items, joined by the separator when laid out
+    past_from: Optional[int] = None  # the parent's end, when this span ends after it
 
 
 def _row(span: ReadableSpan, depth: int, g: _Glyphs) -> _Row:

@@ -35,6 +35,7 @@ class _Glyphs(NamedTuple):
     micro: str
     events: Mapping[str, str]
     other_event: str
+    past: str  # the part of a span's bar after its parent ended
 
 
 _UNICODE = _Glyphs(
@@ -54,6 +55,7 @@ _UNICODE = _Glyphs(
         sc.EVENT_TRANSCRIPTION_FAILED: "◇",
     },
     other_event="•",
+    past="░",
 )
 
 _ASCII = _Glyphs(
@@ -73,6 +75,7 @@ _ASCII = _Glyphs(
         sc.EVENT_TRANSCRIPTION_FAILED: "?",
     },
     other_event="o",
+    past=":",
 )
 
 
