@@ -16,7 +16,9 @@ counts and drops the spans, and a ``MeterProvider`` with an in-memory reader (co
 end); the measured window ends after ``force_flush()``, so span creation, processing and export
 are all counted. ``--otel`` takes them apart (for the instruction counts): ``noop`` gives the
 instrumentor the API's no-op providers (our code without the OpenTelemetry SDK's work), ``hooks``
-also makes the session ignore what it is fed (the SDK wrappers' own cost).
+also makes the session ignore what it is fed (the SDK wrappers' own cost); ``peer`` instruments
+with OpenLLMetry's ``opentelemetry-instrumentation-openai`` instead of us (installed in the
+benchmark's own venv by ``scripts/bench``, never a dependency of the package).
 
 ``--probe-turn K`` (memory mode) takes a probe after K measured turns and another after the last
 one (before the session closes): RSS, with ``--tracemalloc`` the Python allocations made since the
@@ -95,9 +97,15 @@ class _Otel:
             for name in ("server_frame", "server_event", "client_frame", "client_event"):
                 self.restore.append((name, RealtimeSession.__dict__[name]))
                 setattr(RealtimeSession, name, ignore)
-        OpenAIRealtimeInstrumentor().instrument(
-            tracer_provider=instrumented[0], meter_provider=instrumented[1]
-        )
+        self.peer = parts == "peer"
+        if self.peer:  # OpenLLMetry's openai instrumentation (the benchmark's venv only)
+            from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+            OpenAIInstrumentor().instrument(tracer_provider=instrumented[0], meter_provider=instrumented[1])
+        else:
+            OpenAIRealtimeInstrumentor().instrument(
+                tracer_provider=instrumented[0], meter_provider=instrumented[1]
+            )
 
     def flush(self) -> None:
         self.tracer_provider.force_flush()
@@ -106,7 +114,12 @@ class _Otel:
     def close(self) -> None:
         from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
 
-        OpenAIRealtimeInstrumentor().uninstrument()
+        if self.peer:
+            from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+            OpenAIInstrumentor().uninstrument()
+        else:
+            OpenAIRealtimeInstrumentor().uninstrument()
         if self.restore:
             from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
 
@@ -347,9 +360,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--mode", choices=("bare", "instrumented"), default="bare")
     parser.add_argument(
         "--otel",
-        choices=("sdk", "noop", "hooks"),
+        choices=("sdk", "noop", "hooks", "peer"),
         default="sdk",
-        help="instrumented with the SDK's providers, the no-op ones, or the wrappers alone",
+        help="instrumented with the SDK's providers, the no-op ones, or the wrappers alone; or by "
+        "the peer (OpenLLMetry's opentelemetry-instrumentation-openai, SDK providers)",
     )
     parser.add_argument("--sync", action="store_true", help="the sync client (for event in conn)")
     parser.add_argument("--turns", type=int, default=200)

@@ -291,16 +291,20 @@ def overhead(args: argparse.Namespace, server: Server) -> list[dict[str, Any]]:
     return runs
 
 
-# the instruction counts' clients: the bare one, the instrumented ones (content off, on), and the
-# instrumented one taken apart: the wrappers alone, and our code without the OpenTelemetry SDK
-INSTRUCTION_KINDS = ("bare", "hooks", "noop", "off", "on")
+# the instruction counts' clients, per dialect: the bare one, ours (content off, on), and on GA ours
+# taken apart (the wrappers alone, our code without the OpenTelemetry SDK); on beta, the peer
+# (OpenLLMetry, which has no GA support), measured in the same run
+INSTRUCTION_KINDS = {"ga": ("bare", "hooks", "noop", "off", "on"), "beta": ("bare", "off", "on", "peer")}
+# targets (issue "Do more than every peer for less"), content capture off unless said
+TARGET_GA_OFF = 1.025
+TARGET_GA_ON = 1.04
 
 
 def instruction_count(port: int, api: str, kind: str, turns: int, deltas: int) -> int:
     """Instructions executed by a client process (valgrind's cachegrind, no cache simulation) that
     plays one session of ``turns`` turns with no warm-up."""
     args = [*_client_args(port, api, kind, deltas, 0, False), "--turns", str(turns), "--chunk", "0"]
-    if kind in ("hooks", "noop"):
+    if kind in ("hooks", "noop", "peer"):
         args += ["--otel", kind]
     env = _env("SPAN_ONLY" if kind == "on" else None)
     env["PYTHONHASHSEED"] = "0"  # the same dict layouts in every run
@@ -326,34 +330,68 @@ def irefs(report: str) -> Optional[int]:
     return int(found.group(1).replace(",", "")) if found else None
 
 
+def _peer_installed() -> bool:
+    try:
+        import opentelemetry.instrumentation.openai  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def instructions(args: argparse.Namespace, server: Server) -> dict[str, Any]:
-    """Deterministic instruction counts: (long - short session) per client kind, GA, so start-up
-    and imports cancel out; the ratios to the bare client, and the content-off overhead taken
-    apart (the SDK wrappers alone, our code behind them, the OpenTelemetry SDK's work)."""
+    """Deterministic instruction counts: (long - short session) per client kind and dialect, so
+    start-up and imports cancel out; the ratios to the bare client of the same dialect, the peer's
+    on beta, and on GA the content-off overhead taken apart (the SDK wrappers alone, our code
+    behind them, the OpenTelemetry SDK's work)."""
     short, long_ = args.instruction_turns
-    counts = {}
-    for kind in INSTRUCTION_KINDS:
-        counts[kind] = instruction_count(server.port, "ga", kind, long_, args.deltas) - instruction_count(
-            server.port, "ga", kind, short, args.deltas
-        )
-    bare = counts["bare"]
-    result: dict[str, Any] = {"turns": [short, long_], "counts": counts}
-    result["ratios"] = {kind: counts[kind] / bare for kind in INSTRUCTION_KINDS}
-    result["parts"] = {
-        "wrappers": (counts["hooks"] - bare) / bare,
-        "session": (counts["noop"] - counts["hooks"]) / bare,
-        "otel_sdk": (counts["off"] - counts["noop"]) / bare,
-        "content": (counts["on"] - counts["off"]) / bare,
-    }
-    parts = result["parts"]
-    print(
-        f"  ga, {long_}-turn minus {short}-turn sessions: bare {bare:.4g}, content off "
-        f"{result['ratios']['off']:.4f}x, content on {result['ratios']['on']:.4f}x\n"
-        f"  content off, of the bare client's instructions: SDK wrappers {parts['wrappers']:+.2%}, "
-        f"the session {parts['session']:+.2%}, the OpenTelemetry SDK {parts['otel_sdk']:+.2%}; "
-        f"content on adds {parts['content']:+.2%}"
-    )
+    result: dict[str, Any] = {"turns": [short, long_], "counts": {}, "ratios": {}}
+    for api in args.apis:
+        kinds = [k for k in INSTRUCTION_KINDS[api] if k != "peer" or _peer_installed()]
+        counts = {}
+        for kind in kinds:
+            counts[kind] = instruction_count(server.port, api, kind, long_, args.deltas) - instruction_count(
+                server.port, api, kind, short, args.deltas
+            )
+        bare = counts["bare"]
+        result["counts"][api] = counts
+        result["ratios"][api] = {kind: counts[kind] / bare for kind in kinds}
+    print_instructions(result)
     return result
+
+
+def print_instructions(result: dict[str, Any]) -> None:
+    short, long_ = result["turns"]
+    print(f"  {long_}-turn minus {short}-turn sessions, each client's instructions / the bare client's:")
+    for api, ratios in result["ratios"].items():
+        counts = result["counts"][api]
+        line = f"  {api:<4}  bare {counts['bare']:.4g}"
+        for kind, label in (("off", "content off"), ("on", "content on"), ("peer", "OpenLLMetry")):
+            if kind in ratios:
+                line += f"   {label} {ratios[kind]:.4f}x"
+        print(line)
+        if api == "ga":
+            verdicts = [
+                "PASS" if ratios[k] <= t else "FAIL"
+                for k, t in (("off", TARGET_GA_OFF), ("on", TARGET_GA_ON))
+            ]
+            print(
+                f"        target GA content off <= {TARGET_GA_OFF}: {verdicts[0]};"
+                f" content on <= {TARGET_GA_ON}: {verdicts[1]}"
+            )
+            bare = counts["bare"]
+            if "hooks" in counts and "noop" in counts:
+                print(
+                    "        content off, of the bare client's instructions: SDK wrappers "
+                    f"{(counts['hooks'] - bare) / bare:+.2%}, the session "
+                    f"{(counts['noop'] - counts['hooks']) / bare:+.2%}, the OpenTelemetry SDK "
+                    f"{(counts['off'] - counts['noop']) / bare:+.2%}; content on adds "
+                    f"{(counts['on'] - counts['off']) / bare:+.2%}"
+                )
+        elif "peer" in ratios:
+            passed = ratios["off"] <= ratios["peer"]
+            print(f"        target beta content off <= OpenLLMetry: {'PASS' if passed else 'FAIL'}")
+        else:
+            print("        (OpenLLMetry is not installed here: ./scripts/bench installs it in its venv)")
 
 
 def breakdown(args: argparse.Namespace, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -103,26 +103,30 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
     assert run.irefs("==1312== Collected : 5\n==1312== I   refs:      2,221,361,556\n") == 2_221_361_556
     assert run.irefs("valgrind: command not found") is None
     fake = {
-        ("bare", 5): 100,
-        ("bare", 15): 1100,
-        ("hooks", 5): 110,
-        ("hooks", 15): 1120,
-        ("noop", 5): 140,
-        ("noop", 15): 1180,
-        ("off", 5): 150,
-        ("off", 15): 1200,
-        ("on", 5): 160,
-        ("on", 15): 1260,
+        ("ga", "bare"): 1000,
+        ("ga", "hooks"): 1010,
+        ("ga", "noop"): 1040,
+        ("ga", "off"): 1050,
+        ("ga", "on"): 1100,
+        ("beta", "bare"): 2000,
+        ("beta", "off"): 2060,
+        ("beta", "on"): 2100,
+        ("beta", "peer"): 2040,
     }
-    monkeypatch.setattr(run, "instruction_count", lambda port, api, kind, turns, deltas: fake[kind, turns])
+    monkeypatch.setattr(
+        run,
+        "instruction_count",
+        lambda port, api, kind, turns, deltas: 7 + fake[api, kind] * (turns - 5) // 10,
+    )
+    monkeypatch.setattr(run, "_peer_installed", lambda: True)
     args = run.parse_args(["--instructions"])
     counted = run.instructions(args, type("S", (), {"port": 0})())
-    assert counted["counts"] == {"bare": 1000, "hooks": 1010, "noop": 1040, "off": 1050, "on": 1100}
-    assert counted["ratios"] == {"bare": 1.0, "hooks": 1.01, "noop": 1.04, "off": 1.05, "on": 1.1}
-    assert counted["parts"] == pytest.approx(
-        {"wrappers": 0.01, "session": 0.03, "otel_sdk": 0.01, "content": 0.05}
-    )
+    assert counted["counts"]["ga"] == {"bare": 1000, "hooks": 1010, "noop": 1040, "off": 1050, "on": 1100}
+    assert counted["ratios"]["ga"] == {"bare": 1.0, "hooks": 1.01, "noop": 1.04, "off": 1.05, "on": 1.1}
+    assert counted["ratios"]["beta"] == pytest.approx({"bare": 1.0, "off": 1.03, "on": 1.05, "peer": 1.02})
     printed = capsys.readouterr().out
     assert "CPU ratio" in printed and "tracemalloc" in printed and "OpenTelemetry SDK" in printed
-    assert "content off 1.0500x" in printed
+    assert "content off 1.0500x" in printed and "OpenLLMetry 1.0200x" in printed
     assert "SDK wrappers +1.00%, the session +3.00%, the OpenTelemetry SDK +1.00%" in printed
+    assert "target GA content off <= 1.025: FAIL" in printed
+    assert "target beta content off <= OpenLLMetry: FAIL" in printed
