@@ -108,3 +108,50 @@ def test_client_appends_are_sized_without_parsing_unless_audio_is_kept():
     create = {"type": "response.create", "response": {"metadata": {"k": "v"}}}
     assert dec.FrameDecoder(False, False).client(compact(create)) == (dec.EVENT, create)
     assert dec.FrameDecoder(False, False).client(b"{") == (dec.SKIP, None)
+
+
+def test_the_hot_items_later_deltas_are_sized_from_their_length_alone():
+    """The trust rule: after an item's first delta was checked in full, its next deltas are sized
+    without a scan; a frame that only looks like one is miscounted by at most its own length, and
+    one that does not end as the API's do is decoded as usual."""
+    decoder = dec.FrameDecoder(False, False)
+    _, (_, _, _, ids) = decoder.server(compact(audio_delta()))
+    trailing = compact(audio_delta())[:-1] + b',"extra":"x"}'  # a field after the payload
+    escaped = compact(audio_delta(delta=AUDIO[:-4] + 'A\\"A'))
+    non_ascii = compact(audio_delta(delta=AUDIO[:-2] + "\u00e9\u00e9"))
+    for frame in (trailing, escaped, non_ascii):
+        kind, count = decoder.server(frame, ids)
+        assert kind == dec.MORE_AUDIO and 0 <= count - 600 <= len(frame)
+    truncated = compact(audio_delta())[:-2]
+    assert decoder.server(truncated, ids) == (dec.SKIP, None)  # not JSON: parsed, and skipped
+    # checked in full (no hot item), the same frames are parsed or declined as before
+    assert decoder.server(trailing)[0] == dec.EVENT
+    assert decoder.server(escaped)[0] == dec.EVENT
+
+
+def test_hostile_frames_on_the_hot_path_never_raise_misroute_or_leave_a_span_open(make_session, pipeline):
+    """Frames with the hot item's ids part but not its shape: the session records them as well as
+    it can, routes nothing to another item, and every span still ends."""
+    session = make_session()
+    session.client_event({"type": "response.create"})
+    session.server_frame(compact({"type": "response.created", "response": {"id": "resp_1"}}))
+    session.server_frame(compact(audio_delta()))
+    hostile = [
+        compact(audio_delta())[:-1] + b',"extra":"' + b"x" * 400 + b'"}',
+        compact(audio_delta())[:-2],
+        compact(audio_delta())[:-1] + b"\xff\xfe}",
+        compact(audio_delta(delta="")),
+        compact(audio_delta(delta=AUDIO[:-4] + 'A\\"A')),
+    ]
+    for frame in hostile:
+        session.server_frame(frame)
+    session.server_frame(compact(audio_delta(item="item_2")))  # another item: its own count
+    session.server_frame(
+        compact({"type": "response.done", "response": {"id": "resp_1", "status": "completed"}})
+    )
+    session.close()
+    (chat,) = pipeline.responses()
+    generated = chat.attributes["openai.realtime.response.audio.generated_seconds"]
+    counted = round(generated * 48_000)  # pcm16 24 kHz: 48,000 bytes a second
+    assert 3 * 600 <= counted <= 3 * 600 + sum(len(frame) for frame in hostile)
+    assert all(span.end_time is not None for span in pipeline.spans())

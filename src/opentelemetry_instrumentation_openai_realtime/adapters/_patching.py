@@ -35,6 +35,7 @@ class _State:
 
 
 _state = _State()
+state = _state  #: read on every frame by the adapters (``state.telemetry``: cheaper than a call)
 
 
 def telemetry() -> Optional[Telemetry]:

@@ -52,7 +52,9 @@ class Audio:
     def more(self, count: int) -> bool:
         """The next audio delta of the hot item; False when its response is no longer in flight
         (the frame is then decoded anew)."""
-        hot: tuple[str, Response, Output] = self._hot
+        hot: Optional[tuple[str, Response, Output]] = self._hot
+        if hot is None:  # dropped by a close in another thread
+            return False
         response_id, response, output = hot
         if self._responses.get(response_id) is not response:
             return False
@@ -65,7 +67,7 @@ class Audio:
         """``(response id, response, output)`` of the hot item while its response is in flight,
         else ``None``."""
         hot = self._hot
-        if self._responses.get(hot[0]) is not hot[1]:
+        if hot is None or self._responses.get(hot[0]) is not hot[1]:
             return None
         return hot
 

@@ -13,10 +13,12 @@ would parse it. Server frames from the Realtime API put ``"type"`` first; a fram
 simply parsed.
 
 The trust rule of the hot path: the next delta of the item whose audio was read last is
-recognised by its ids part (one comparison) and sized from its length when its payload is a plain
-last field; a frame that only looks like one can at worst be miscounted by its own bytes. It is
-never misrouted (the ids must match byte for byte), and a frame that does not fit the API's shape
-is parsed instead.
+recognised by its ids part (one comparison: the response and item ids, byte for byte) and, once
+the item's first delta was checked in full (its payload a plain base64 last field), sized from its
+length alone, with no scan of the payload. A later frame that only looks like one of the item's (a
+field after the payload, an escape, non-ASCII bytes) can at worst be miscounted by its own bytes;
+it is never misrouted (the ids must match), never raises, and a frame that does not end as the
+API's do is parsed instead.
 """
 
 from __future__ import annotations
@@ -34,13 +36,13 @@ from .frames import (
     TEXT,
     TEXT_PREFIXES,
     Delta,
-    audio_size,
     delta,
     delta_text,
     frame_type,
     last_string,
     loads,
     string_length,
+    trusted_audio_size,
 )
 
 _logger = logging.getLogger(__name__)
@@ -107,7 +109,7 @@ class FrameDecoder:
             at = data.find(RESPONSE_ID_MARKER, 28)
             if at > 0 and data.startswith(hot, at):
                 if data.startswith(AUDIO_PREFIXES):
-                    count = audio_size(data, at + len(hot))
+                    count = trusted_audio_size(data, at + len(hot))
                     if count >= 0:
                         return MORE_AUDIO, count
                 elif data.startswith(TEXT_PREFIXES):  # its first chunk was the audio

@@ -182,6 +182,21 @@ def audio_size(frame: Any, start: int) -> int:
     return count if count > 0 else 0
 
 
+def trusted_audio_size(frame: bytes, start: int) -> int:
+    """:func:`audio_size` without a scan, for the next deltas of an item whose first delta it
+    accepted: the frame is trusted to have the same shape (the payload its last field, plain
+    base64), so its size comes from its length and last bytes alone. A frame that only looks like
+    one (a field after the payload, an escape, non-ASCII bytes) is miscounted by at most its own
+    length; one that does not end as the API's do (``"}``) gives -1 (the caller parses it)."""
+    stop = len(frame) - 2
+    if stop < start or frame[stop] != 34 or frame[-1] != 125:
+        return -1
+    count = (stop - start) * 3 // 4
+    if frame[stop - 1] == 61:  # "=" (the opening quote when empty)
+        count -= 2 if frame[stop - 2] == 61 else 1
+    return count if count > 0 else 0
+
+
 RESPONSE_ID_MARKER = _B[5]
 AUDIO_PREFIXES = _B[0]
 TEXT_PREFIXES = _B[1]
@@ -260,7 +275,8 @@ def delta_text(data: Frame) -> Optional[tuple[str, str]]:
 
 def last_string(frame: Any, start: int) -> Optional[str]:
     """The JSON string whose opening quote is just before ``start``, when it is the frame's last
-    field (the frame ends right after it with ``}``); else ``None``.
+    field (the frame ends right after it with ``}``, or with the ``obfuscation`` field GA text
+    deltas carry after it); else ``None``.
 
     Decoded as ``json.loads`` decodes (UTF-8 with surrogates let through, then the JSON decoder's
     own string scanner: escapes and invalid characters are handled exactly as a full parse).
@@ -275,9 +291,21 @@ def last_string(frame: Any, start: int) -> Optional[str]:
         text, end = _scanstring(rest, 0)
     except (ValueError, RecursionError):
         return None
-    if rest[end:].strip() != "}":
+    if rest[end:].strip() != "}" and not _obfuscation_only(rest, end):
         return None  # not the last field of a complete frame, as the API sends it: parse
     return text  # type: ignore[no-any-return]
+
+
+_OBFUSCATION = ',"obfuscation":"'
+
+
+def _obfuscation_only(rest: str, end: int) -> bool:
+    """What follows a string at ``end`` is only the ``obfuscation`` field the API adds after the
+    ``delta`` of GA text and transcript deltas (a plain string), and the frame's end."""
+    if not rest.startswith(_OBFUSCATION, end) or not rest.endswith('"}'):
+        return False
+    value = rest[end + len(_OBFUSCATION) : -2]
+    return '"' not in value and "\\" not in value
 
 
 # what json.loads uses, without its per-call preliminaries

@@ -183,9 +183,18 @@ class RealtimeSession:
 
     def server_frame(self, data: Any) -> None:
         """A raw frame the server sent (bytes or str), as read from the socket."""
-        lock = self._lock
         try:
-            lock.acquire()  # not `with`: this is the hot path, and `with` costs more here
+            if self.state is _CLOSED:
+                return
+            audio = self._audio
+            kind, value = self._decoder.server(data, audio.hot_ids)  # decoding needs no lock
+            if kind is _MORE_AUDIO:  # most frames of a voice session
+                if not self._held and audio.more(value):
+                    return  # lock-free: the hot item's counters (docs/architecture.md)
+            elif kind is _MORE_TEXT and value is None and not self._held and audio.hot_item() is not None:
+                return  # a transcript delta of the hot item, its text not kept: nothing to record
+            lock = self._lock
+            lock.acquire()  # not `with`: `with` costs more here
             try:
                 if self.state is _CLOSED:
                     return
@@ -194,9 +203,7 @@ class RealtimeSession:
                     now = self._clock()
                     if now >= self._turns.next_deadline:
                         self._turns.release_due(now)
-                audio = self._audio
-                kind, value = self._decoder.server(data, audio.hot_ids)
-                if kind is _MORE_AUDIO:  # most frames of a voice session
+                if kind is _MORE_AUDIO:
                     if audio.more(value):
                         return
                     kind, value = self._decoder.server(data)  # its response ended: decode anew

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import contextvars
+import inspect
 import logging
 from typing import Any, Callable, Optional
 
+from opentelemetry_instrumentation_openai_realtime.adapters._inline import with_hooks
 from opentelemetry_instrumentation_openai_realtime.adapters._patching import (
     SESSION_ATTR,
     session_of,
+    state,
     telemetry,
 )
 
@@ -56,23 +59,43 @@ def _on_recv_error(connection: Any, exc: BaseException, api: str) -> None:
         _logger.debug("cannot record a receive failure", exc_info=True)
 
 
-def _received(connection: Any, data: Any, api: str) -> None:
-    """A frame ``recv_bytes`` returned: to the connection's session (started here if the
-    connection was not opened through an instrumented manager)."""
-    session = connection.__dict__.get(SESSION_ATTR)
-    if session is None:
-        if telemetry() is None:
-            return
-        session = _lazy_session(connection, api)
+def _received(connection: Any, data: Any, api: str) -> Any:
+    """A frame ``recv_bytes`` returned, handed to the connection's session (started here if the
+    connection was not opened through an instrumented manager); returns ``data``, never raises."""
+    try:
+        session = connection.__dict__.get(SESSION_ATTR)
         if session is None:
-            return
-    elif telemetry() is None:
-        return
-    session.server_frame(data)
+            if state.telemetry is None:
+                return data
+            session = _lazy_session(connection, api)
+            if session is None:
+                return data
+        elif state.telemetry is None:  # uninstrumented since: a pass-through
+            return data
+        session.server_frame(data)
+    except Exception:
+        _logger.debug("cannot record a received frame", exc_info=True)
+    return data
 
 
 def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
     def make(call: Callable[..., Any]) -> Any:
+        inlined = with_hooks(call, _received, _on_recv_error, api)
+        if inlined is not None:  # the SDK's own body with our hooks: no call layer per frame
+            return inlined
+        if _takes_self_only(call):
+
+            def recv_bytes_self(self: Any) -> Any:
+                try:
+                    data = call(self)
+                except BaseException as exc:
+                    _on_recv_error(self, exc, api)
+                    raise
+                _received(self, data, api)
+                return data
+
+            return recv_bytes_self
+
         def recv_bytes(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 data = call(self, *args, **kwargs)
@@ -89,6 +112,22 @@ def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
 
 def _recv_async(api: str) -> Callable[[Callable[..., Any]], Any]:
     def make(call: Callable[..., Any]) -> Any:
+        inlined = with_hooks(call, _received, _on_recv_error, api)
+        if inlined is not None:  # the SDK's own body with our hooks: one coroutine per frame, not two
+            return inlined
+        if _takes_self_only(call):
+
+            async def recv_bytes_self(self: Any) -> Any:
+                try:
+                    data = await call(self)
+                except BaseException as exc:
+                    _on_recv_error(self, exc, api)
+                    raise
+                _received(self, data, api)
+                return data
+
+            return recv_bytes_self
+
         async def recv_bytes(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 data = await call(self, *args, **kwargs)
@@ -101,6 +140,16 @@ def _recv_async(api: str) -> Callable[[Callable[..., Any]], Any]:
         return recv_bytes
 
     return make
+
+
+def _takes_self_only(call: Any) -> bool:
+    """The method takes ``self`` and nothing else (the SDK's ``recv_bytes``): its replacement may
+    have that fixed signature, cheaper to call than ``*args, **kwargs``."""
+    try:
+        params = list(inspect.signature(call).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return len(params) == 1 and params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 # ---------------------------------------------------------------------------- send
