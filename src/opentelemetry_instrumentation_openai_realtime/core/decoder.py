@@ -42,7 +42,6 @@ from .frames import (
     last_string,
     loads,
     string_length,
-    trusted_audio_size,
 )
 
 _logger = logging.getLogger(__name__)
@@ -109,9 +108,15 @@ class FrameDecoder:
             at = data.find(RESPONSE_ID_MARKER, 28)
             if at > 0 and data.startswith(hot, at):
                 if data.startswith(AUDIO_PREFIXES):
-                    count = trusted_audio_size(data, at + len(hot))
-                    if count >= 0:
-                        return MORE_AUDIO, count
+                    # the trust rule: sized from the frame's length and last bytes alone (see the
+                    # module's docstring); a frame not ending as the API's do ("}) is decoded anew
+                    stop = len(data) - 2
+                    start = at + len(hot)
+                    if stop >= start and data[stop] == 34 and data[-1] == 125:
+                        count = (stop - start) * 3 // 4
+                        if data[stop - 1] == 61:  # "=" (the opening quote when empty)
+                            count -= 2 if data[stop - 2] == 61 else 1
+                        return MORE_AUDIO, count if count > 0 else 0
                 elif data.startswith(TEXT_PREFIXES):  # its first chunk was the audio
                     if not self._capture:
                         return MORE_TEXT, None

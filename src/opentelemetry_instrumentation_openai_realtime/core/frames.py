@@ -182,21 +182,6 @@ def audio_size(frame: Any, start: int) -> int:
     return count if count > 0 else 0
 
 
-def trusted_audio_size(frame: bytes, start: int) -> int:
-    """:func:`audio_size` without a scan, for the next deltas of an item whose first delta it
-    accepted: the frame is trusted to have the same shape (the payload its last field, plain
-    base64), so its size comes from its length and last bytes alone. A frame that only looks like
-    one (a field after the payload, an escape, non-ASCII bytes) is miscounted by at most its own
-    length; one that does not end as the API's do (``"}``) gives -1 (the caller parses it)."""
-    stop = len(frame) - 2
-    if stop < start or frame[stop] != 34 or frame[-1] != 125:
-        return -1
-    count = (stop - start) * 3 // 4
-    if frame[stop - 1] == 61:  # "=" (the opening quote when empty)
-        count -= 2 if frame[stop - 2] == 61 else 1
-    return count if count > 0 else 0
-
-
 RESPONSE_ID_MARKER = _B[5]
 AUDIO_PREFIXES = _B[0]
 TEXT_PREFIXES = _B[1]
