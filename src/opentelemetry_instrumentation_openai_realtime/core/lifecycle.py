@@ -110,17 +110,25 @@ class Lifecycle:
         self._close_code = None
 
     def finish(
-        self, code: Optional[int], error: Optional[BaseException], error_type: Optional[str], now: int
+        self,
+        code: Optional[int],
+        error: Optional[BaseException],
+        error_type: Optional[str],
+        now: int,
+        by_app: bool = False,
     ) -> None:
         """End every span still open and the session span, with the session's roll-ups; a
-        failure (``error_type``, ``error``, or the transport's error) is an ERROR."""
+        failure (``error_type``, ``error``, or the transport's error) is an ERROR. When the app
+        ended the session (``by_app``), responses in flight are ``abandoned``, not failed, and its
+        exception is recorded on the session span."""
         shared = self._s
         span = shared.span
+        app_error = error if by_app else None
         error = error or self._transport_error
         if code is None:
             code = self._close_code
         failure = error_type or (type(error).__qualname__ if error is not None else None)
-        self._turns.end_all(failure, now)
+        self._turns.end_all(None if by_app else failure, now, abandoned=by_app)
         self._tools.clear()
         status = "failed" if failure else "expired" if self._expired else "closed"
         audio = self._audio
@@ -135,6 +143,8 @@ class Lifecycle:
                 code,
             )
         )
+        if app_error is not None:
+            span.record_exception(app_error, timestamp=now)
         if failure:
             span.set_attribute(sc.ERROR_TYPE, failure)
             span.set_status(Status(StatusCode.ERROR, failure))

@@ -320,13 +320,19 @@ class RealtimeSession:
         code: Optional[int] = None,
         error: Optional[BaseException] = None,
         error_type: Optional[str] = None,
+        by_app: bool = False,
     ) -> None:
-        """End the session and every span still open. Idempotent."""
+        """End the session and every span still open. Idempotent: the first call wins.
+
+        ``error``/``error_type``: why the session failed (``None``: a normal close). ``by_app``: the
+        app itself ended the session, by an exception raised from its own code (``error``) or a
+        cancellation of its task (``error=None``). That is not the model's failure: responses in
+        flight end ``abandoned``, without ERROR; the session span records the app's exception."""
         try:
             with self._lock:
                 if self.state is SessionState.CLOSED:
                     return
-                self._lifecycle.finish(code, error, error_type, self._clock())
+                self._lifecycle.finish(code, error, error_type, self._clock(), by_app)
                 self._transition(SessionState.CLOSED)
         except Exception:
             _logger.debug("failed to close the session", exc_info=True)
