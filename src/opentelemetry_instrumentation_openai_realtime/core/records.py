@@ -49,6 +49,8 @@ class Input:
         "speech_stopped_at",
         "text",
         "transcript_status",
+        "transcription_model",
+        "transcription_usage",
     )
 
     def __init__(self, item_id: str, kind: str) -> None:
@@ -62,6 +64,8 @@ class Input:
         self.transcript_status: Optional[str] = None  # "pending" | "completed" | "failed"
         self.response: Optional[Response] = None
         self.audio: Optional[bytearray] = None
+        self.transcription_model: Optional[str] = None
+        self.transcription_usage: Any = None  # the usage of its transcription.completed, as sent
 
 
 class Output:
@@ -133,6 +137,20 @@ class Response:
         self.ended = False
         self.text_length = 0
         self.audio_out: Optional[bytearray] = None
+
+
+class Transcription:
+    """The transcription of one input audio item, from its commit (or the end of the speech) to
+    ``...input_audio_transcription.completed`` or ``.failed``."""
+
+    __slots__ = ("first_delta_at", "item_id", "model", "span", "start")
+
+    def __init__(self, item_id: str, model: Optional[str], start: int) -> None:
+        self.item_id = item_id
+        self.model = model
+        self.start = start
+        self.first_delta_at: Optional[int] = None
+        self.span: Optional[Span] = None  # transcription sessions only
 
 
 class ToolCall:

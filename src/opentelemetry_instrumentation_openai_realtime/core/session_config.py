@@ -15,6 +15,7 @@ class SessionConfig:
     __slots__ = (
         "input_format",
         "instructions",
+        "kind",
         "model",
         "output_format",
         "output_modalities",
@@ -26,6 +27,7 @@ class SessionConfig:
 
     def __init__(self) -> None:
         self.model: Optional[str] = None
+        self.kind: Optional[str] = None  # "realtime" | "transcription" (GA session.type)
         self.voice: Optional[str] = None
         self.output_modalities: Optional[tuple[str, ...]] = None
         self.input_format: Optional[str] = None
@@ -41,6 +43,8 @@ class SessionConfig:
         if not session:
             return
         self.model = as_str(session.get("model")) or self.model
+        if session.get("type") in ("realtime", "transcription"):
+            self.kind = session["type"]
         audio = as_mapping(session.get("audio"))
         audio_in = as_mapping(audio.get("input"))
         audio_out = as_mapping(audio.get("output"))

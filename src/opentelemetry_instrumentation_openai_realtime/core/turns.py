@@ -308,8 +308,11 @@ class Turns:
         transcription = next(
             (i.transcript_status for i in response.inputs if i.kind == "audio" and i.transcript_status), None
         )
+        attrs = spans.turn_transcription_attributes(response.inputs)
         if transcription:
-            span.set_attribute(sc.RESPONSE_INPUT_TRANSCRIPTION_STATUS, transcription)
+            attrs[sc.RESPONSE_INPUT_TRANSCRIPTION_STATUS] = transcription
+        if attrs:
+            span.set_attributes(attrs)
         if self._s.capture:
             record_response_content(self._s, response, now)
         span.end(end_time=response.done_at if response.done_at is not None else now)

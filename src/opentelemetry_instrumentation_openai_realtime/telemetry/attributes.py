@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, Optional
 
 from opentelemetry_instrumentation_openai_realtime.core.session_config import SessionConfig
-from opentelemetry_instrumentation_openai_realtime.core.values import as_int, as_mapping, as_str
+from opentelemetry_instrumentation_openai_realtime.core.values import as_int, as_mapping, as_seconds, as_str
 
 from . import semconv as sc
 
@@ -40,6 +40,34 @@ def usage_attributes(usage: Any) -> Attributes:
         if number is not None:
             attrs[key] = number
     return attrs
+
+
+def transcription_usage(usage: Any) -> dict[str, Any]:
+    """``...input_audio_transcription.completed.usage`` -> its counts: ``input_tokens``,
+    ``output_tokens``, ``audio_tokens``, ``text_tokens`` (token-billed models, ``type: tokens``) or
+    ``seconds`` (duration-billed models such as ``whisper-1``, ``type: duration``). Missing or
+    malformed values are omitted."""
+    usage = as_mapping(usage)
+    if usage.get("type") == "duration":
+        seconds = as_seconds(usage.get("seconds"))
+        return {} if seconds is None else {"seconds": seconds}
+    details = as_mapping(usage.get("input_token_details"))
+    counts: dict[str, Any] = {}
+    for key, value in (
+        ("input_tokens", usage.get("input_tokens")),
+        ("output_tokens", usage.get("output_tokens")),
+        ("audio_tokens", details.get("audio_tokens")),
+        ("text_tokens", details.get("text_tokens")),
+    ):
+        number = as_int(value)
+        if number is not None and number >= 0:
+            counts[key] = number
+    return counts
+
+
+def transcription_usage_attributes(counts: dict[str, Any], names: dict[str, str]) -> Attributes:
+    """Counts from :func:`transcription_usage` under the attribute ``names`` (count -> name)."""
+    return {names[key]: value for key, value in counts.items() if key in names}
 
 
 # --- outcome ---------------------------------------------------------------------------------
@@ -87,6 +115,7 @@ def session_config_attributes(config: SessionConfig) -> Attributes:
     """``openai.realtime.session.*`` attributes of the effective session configuration."""
     attrs: Attributes = {}
     for key, value in (
+        (sc.SESSION_TYPE, config.kind),
         (sc.SESSION_VOICE, config.voice),
         (sc.SESSION_INPUT_AUDIO_FORMAT, config.input_format),
         (sc.SESSION_OUTPUT_AUDIO_FORMAT, config.output_format),
