@@ -43,7 +43,14 @@ def _rare_paths(make_session, clock) -> None:
     session.server_event({"type": "session.created", "session": {"id": "sess_1", "model": "gpt-realtime"}})
     session.server_event({"type": "conversation.created", "conversation": {"id": "conv_1"}})
     session.server_event(
-        {"type": "session.updated", "session": {"input_audio_transcription": {"model": "w"}}}
+        {
+            "type": "session.updated",
+            "session": {
+                "input_audio_transcription": {"model": "w"},
+                "temperature": 0.7,
+                "max_response_output_tokens": 500,
+            },
+        }
     )
     voice_input(session, clock)
     session.server_event(created("resp_1"))

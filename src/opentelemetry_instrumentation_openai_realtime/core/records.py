@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from opentelemetry.trace import Span
 
+from .session_config import request_params
 from .values import as_mapping, as_str
 
 NS = 1_000_000_000
@@ -23,11 +24,12 @@ def remember(store: dict[str, Any], key: str, value: Any) -> None:
 class Pending:
     """A client ``response.create`` not yet matched with a ``response.created``."""
 
-    __slots__ = ("at", "input", "instructions", "metadata", "out_of_band", "tools")
+    __slots__ = ("at", "input", "instructions", "metadata", "out_of_band", "params", "tools")
 
     def __init__(self, at: int, response: Any) -> None:
         response = as_mapping(response)
         self.at = at
+        self.params = request_params(response)  # the overrides of the session's parameters
         self.out_of_band = response.get("conversation") == "none"
         self.metadata = response.get("metadata")
         self.instructions = as_str(response.get("instructions"))

@@ -111,7 +111,9 @@ class Turns:
             shared.name(sc.OPERATION_CHAT),
             context=shared.context,
             kind=SpanKind.CLIENT,
-            attributes=spans.response_attributes(shared, response_id, trigger, out_of_band, audio_input),
+            attributes=spans.response_attributes(
+                shared, response_id, trigger, out_of_band, audio_input, pending.params if pending else None
+            ),
             start_time=response.start,
         )
         self.responses[response_id] = response

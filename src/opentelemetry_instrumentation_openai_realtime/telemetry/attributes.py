@@ -70,6 +70,36 @@ def transcription_usage_attributes(counts: dict[str, Any], names: dict[str, str]
     return {names[key]: value for key, value in counts.items() if key in names}
 
 
+# --- request parameters ------------------------------------------------------------------------
+
+
+def request_parameters(*sources: Any) -> Attributes:
+    """``gen_ai.request.temperature``, ``gen_ai.request.max_tokens`` and ``gen_ai.output.type``
+    from request objects, each later source overriding the earlier per parameter (the session's
+    configuration, then a ``response.create``). A ``max_output_tokens`` (or beta
+    ``max_response_output_tokens``) of ``"inf"`` sets no limit: omitted. Output modalities with
+    audio are ``speech``, text alone ``text``."""
+    temperature: Any = None
+    max_tokens: Any = None
+    modalities: Any = None
+    for source in sources:
+        params = as_mapping(source)
+        temperature = params.get("temperature", temperature)
+        for key in ("max_output_tokens", "max_response_output_tokens"):
+            max_tokens = params.get(key, max_tokens)
+        for key in ("output_modalities", "modalities"):
+            modalities = params.get(key, modalities)
+    attrs: Attributes = {}
+    if isinstance(temperature, (int, float)) and not isinstance(temperature, bool):
+        attrs[sc.GEN_AI_REQUEST_TEMPERATURE] = float(temperature)
+    tokens = as_int(max_tokens)
+    if tokens is not None and tokens > 0:
+        attrs[sc.GEN_AI_REQUEST_MAX_TOKENS] = tokens
+    if isinstance(modalities, (list, tuple)) and modalities:
+        attrs[sc.GEN_AI_OUTPUT_TYPE] = "speech" if "audio" in modalities else "text"
+    return attrs
+
+
 # --- outcome ---------------------------------------------------------------------------------
 
 _INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}

@@ -132,6 +132,7 @@ TRANSCRIPTION_TIME_TO_COMPLETION = "openai.realtime.transcription.time_to_comple
 
 # --- provider namespace: tool --------------------------------------------------------------
 TOOL_SERVER_LABEL = "openai.realtime.tool.server_label"
+TOOL_RESPONSE_ID = "openai.realtime.tool.response_id"  # the response that asked for the call
 
 # --- span events ---------------------------------------------------------------------------
 EVENT_ERROR = "openai.realtime.error"
@@ -144,6 +145,7 @@ EVENT_ERROR_MESSAGE = "openai.realtime.error.message"
 EVENT_ERROR_PARAM = "openai.realtime.error.param"
 EVENT_ERROR_EVENT_ID = "openai.realtime.error.event_id"
 EVENT_RECONNECT_ATTEMPT = "openai.realtime.reconnect.attempt"
+EVENT_TRUNCATED_RESPONSE_ID = "openai.realtime.truncated.response_id"
 
 # --- Braintrust ----------------------------------------------------------------------------
 BT_SPAN_ATTRIBUTES = "braintrust.span_attributes"

@@ -11,7 +11,13 @@ from opentelemetry_instrumentation_openai_realtime.core.values import as_str, du
 
 from . import braintrust
 from . import semconv as sc
-from .attributes import finish_reason, transcription_usage, transcription_usage_attributes, usage_attributes
+from .attributes import (
+    finish_reason,
+    request_parameters,
+    transcription_usage,
+    transcription_usage_attributes,
+    usage_attributes,
+)
 from .content import config_content
 from .redaction import redact
 
@@ -52,14 +58,21 @@ def session_attributes(
 
 
 def response_attributes(
-    shared: Shared, response_id: str, trigger: str, out_of_band: bool, audio_input: Optional[Input]
+    shared: Shared,
+    response_id: str,
+    trigger: str,
+    out_of_band: bool,
+    audio_input: Optional[Input],
+    overrides: Any = None,
 ) -> dict[str, Any]:
-    """A response span's attributes at its start."""
+    """A response span's attributes at its start (``overrides``: the request parameters its
+    ``response.create`` set, which win over the session's)."""
     attrs: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: sc.OPERATION_CHAT,
         sc.GEN_AI_PROVIDER_NAME: shared.provider,
         sc.GEN_AI_RESPONSE_ID: response_id,
         sc.RESPONSE_TRIGGER: trigger,
+        **request_parameters(shared.config.params, overrides),
     }
     if shared.model:
         attrs[sc.GEN_AI_REQUEST_MODEL] = shared.model
@@ -123,8 +136,8 @@ def tool_attributes(shared: Shared, call: ToolCall, name: str, result: Optional[
         sc.GEN_AI_TOOL_CALL_ID: call.call_id,
         sc.GEN_AI_TOOL_TYPE: call.kind,
     }
-    if call.response_id:
-        attrs[sc.GEN_AI_RESPONSE_ID] = call.response_id
+    if call.response_id:  # not gen_ai.response.id: that names the inference span (the span link)
+        attrs[sc.TOOL_RESPONSE_ID] = call.response_id
     if call.server_label:
         attrs[sc.TOOL_SERVER_LABEL] = call.server_label
     if settings.braintrust:
