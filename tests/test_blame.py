@@ -160,7 +160,7 @@ def test_cancelled_app_task_mid_response_through_the_sdk(instrumented, api):
         scenarios.compose(scenarios.voice_turn(trigger="response.create"), scenarios.wait_for_close()),
         dialect=api,
     )
-    streaming = asyncio.Event()
+    streaming: Any = None
 
     async def app() -> None:
         client = openai.AsyncOpenAI(**sim.client_options())
@@ -171,6 +171,8 @@ def test_cancelled_app_task_mid_response_through_the_sdk(instrumented, api):
                     streaming.set()
 
     async def main() -> None:
+        nonlocal streaming
+        streaming = asyncio.Event()  # in the loop (Python 3.9 binds it to the current loop)
         async with sim:
             task = asyncio.ensure_future(app())
             await asyncio.wait_for(streaming.wait(), 10)

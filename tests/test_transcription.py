@@ -461,3 +461,15 @@ def test_barge_in_with_all_zero_usage(make_session, pipeline, clock):
     assert turn.attributes["openai.realtime.response.interrupted"] is True
     assert turn.status.status_code is StatusCode.UNSET
     assert token_points(pipeline, "gpt-realtime") == {"input": 0, "output": 0}
+
+
+def test_transcription_of_an_unknown_model_is_not_the_realtime_model(make_session, pipeline, clock):
+    """A transcription whose model the session never named: its metric points carry no model
+    rather than the session's realtime model (another model, another price)."""
+    session = make_session()
+    speech(session, clock, "item_u")
+    send(session, completed("item_u", "Hi", TOKENS_USAGE))
+    session.close()
+    points_ = [p for p in pipeline.metrics()["gen_ai.client.token.usage"]]
+    assert {p.attributes["gen_ai.operation.name"] for p in points_} == {"speech_to_text"}
+    assert all("gen_ai.request.model" not in p.attributes for p in points_)

@@ -91,9 +91,6 @@ class Shared:
         model = model or self.model
         return f"{operation} {model}" if model else operation
 
-    def metric_attributes(
-        self, operation: str, error_type: Optional[str] = None, model: Optional[str] = None
-    ) -> dict[str, Any]:
-        """The attributes every metric point of this session carries (``model``: another model
-        than the session's, e.g. the transcription model)."""
-        return metric_attributes(operation, self.provider, model or self.model, error_type)
+    def metric_attributes(self, operation: str, error_type: Optional[str] = None) -> dict[str, Any]:
+        """The attributes every metric point of this session carries."""
+        return metric_attributes(operation, self.provider, self.model, error_type)

@@ -21,6 +21,7 @@ from opentelemetry_instrumentation_openai_realtime.telemetry import metrics, spa
 from opentelemetry_instrumentation_openai_realtime.telemetry import semconv as sc
 from opentelemetry_instrumentation_openai_realtime.telemetry.attributes import transcription_usage
 from opentelemetry_instrumentation_openai_realtime.telemetry.content import record_transcription_content
+from opentelemetry_instrumentation_openai_realtime.telemetry.metrics import metric_attributes
 
 from .records import MAX_TRACKED, NS, Input, Transcription, seconds
 from .shared import Shared
@@ -81,6 +82,12 @@ class Transcriptions:
         model = item.transcription_model if item is not None else None
         return self._begin(item_id, model or self._s.config.transcription_model, now, now)
 
+    def _metric_attributes(self, transcription: Transcription, error_type: Optional[str]) -> dict[str, Any]:
+        """The transcription model, never the session's realtime model, names these points."""
+        return metric_attributes(
+            sc.OPERATION_TRANSCRIPTION, self._s.provider, transcription.model, error_type
+        )
+
     # ------------------------------------------------------------------ events
 
     def on_event(self, event: dict[str, Any], now: int) -> None:
@@ -123,7 +130,7 @@ class Transcriptions:
         ttfc = seconds(transcription.first_delta_at, transcription.start)
         metrics.record_transcription(
             shared.telemetry,
-            shared.metric_attributes(sc.OPERATION_TRANSCRIPTION, None, transcription.model),
+            self._metric_attributes(transcription, None),
             max(0, now - transcription.start) / NS,
             ttfc,
             counts,
@@ -153,7 +160,7 @@ class Transcriptions:
         if status != "closed":
             metrics.record_transcription(
                 shared.telemetry,
-                shared.metric_attributes(sc.OPERATION_TRANSCRIPTION, error_type, transcription.model),
+                self._metric_attributes(transcription, error_type),
                 max(0, now - transcription.start) / NS,
                 seconds(transcription.first_delta_at, transcription.start),
                 {},
