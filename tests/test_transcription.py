@@ -473,3 +473,40 @@ def test_transcription_of_an_unknown_model_is_not_the_realtime_model(make_sessio
     points_ = [p for p in pipeline.metrics()["gen_ai.client.token.usage"]]
     assert {p.attributes["gen_ai.operation.name"] for p in points_} == {"speech_to_text"}
     assert all("gen_ai.request.model" not in p.attributes for p in points_)
+
+
+def test_obfuscated_deltas_read_as_frames_and_as_dicts_agree(make_session, pipeline, clock):
+    """GA transcript deltas with ``obfuscation`` after ``delta`` (as the live API sends them), fed
+    as compact frames or as dicts: the same captured answer, the same first chunk."""
+    results = []
+    for as_frame in (True, False):
+        pipeline.exporter.clear()
+        session = make_session(capture_content="SPAN_ONLY")
+        session.server_event(created("resp_1"))
+        for i, piece in enumerate(("Hello", " there", "!")):
+            clock.advance(10)
+            delta = {
+                "type": "response.output_audio_transcript.delta",
+                "event_id": f"e{i}",
+                "response_id": "resp_1",
+                "item_id": "item_o",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": piece,
+                "obfuscation": "Zq3" * (i + 1),
+            }
+            if as_frame:
+                session.server_frame(frame(delta))
+            else:
+                session.server_event(delta)
+        session.server_event(done("resp_1"))
+        session.close()
+        (turn,) = pipeline.responses()
+        results.append(
+            (
+                json.loads(turn.attributes["gen_ai.output.messages"])[0]["parts"],
+                turn.attributes["gen_ai.response.time_to_first_chunk"],
+            )
+        )
+    assert results[0] == results[1]
+    assert results[0][0] == [{"type": "text", "content": "Hello there!"}]
