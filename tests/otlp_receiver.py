@@ -214,8 +214,9 @@ class OTLPReceiver:
 
         {name, trace_id, span_id, parent_span_id (hex or None), kind ("INTERNAL", "CLIENT", ...),
          attributes, status {code ("UNSET"/"OK"/"ERROR"), message}, events [{name, time_unix_nano,
-         attributes}], start_time_unix_nano, end_time_unix_nano, resource (attributes), scope
-         (instrumentation scope name), request (index into requests("traces"))}
+         attributes}], links [{trace_id, span_id}], start_time_unix_nano, end_time_unix_nano,
+         resource (attributes), scope (instrumentation scope name), request (index into
+         requests("traces"))}
         """
         result = []
         for index, received in enumerate(self.requests("traces")):
@@ -242,6 +243,10 @@ class OTLPReceiver:
                                         "attributes": attributes(event.attributes),
                                     }
                                     for event in span.events
+                                ],
+                                "links": [
+                                    {"trace_id": link.trace_id.hex(), "span_id": link.span_id.hex()}
+                                    for link in span.links
                                 ],
                                 "start_time_unix_nano": span.start_time_unix_nano,
                                 "end_time_unix_nano": span.end_time_unix_nano,

@@ -86,7 +86,17 @@ def test_the_state_machine_never_calls_back_into_the_decoder(path):
 @pytest.mark.parametrize("path", _in("telemetry"), ids=_name)
 def test_telemetry_builders_read_records_not_the_state_machine(path):
     """telemetry/ reads plain records and values; it never drives the state machine."""
-    parts = ("session", "turns", "outputs", "tools", "inputs", "audio", "lifecycle", "decoder")
+    parts = (
+        "session",
+        "turns",
+        "outputs",
+        "tools",
+        "inputs",
+        "audio",
+        "lifecycle",
+        "transcription",
+        "decoder",
+    )
     imported = _imports(path)
     assert not any(f"{PACKAGE}.core.{part}" in imported for part in parts), imported
     assert not any(".adapters" in name for name in imported)

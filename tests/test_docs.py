@@ -43,7 +43,14 @@ def _rare_paths(make_session, clock) -> None:
     session.server_event({"type": "session.created", "session": {"id": "sess_1", "model": "gpt-realtime"}})
     session.server_event({"type": "conversation.created", "conversation": {"id": "conv_1"}})
     session.server_event(
-        {"type": "session.updated", "session": {"input_audio_transcription": {"model": "w"}}}
+        {
+            "type": "session.updated",
+            "session": {
+                "input_audio_transcription": {"model": "w"},
+                "temperature": 0.7,
+                "max_response_output_tokens": 500,
+            },
+        }
     )
     voice_input(session, clock)
     session.server_event(created("resp_1"))
@@ -93,12 +100,51 @@ def _rare_paths(make_session, clock) -> None:
     session.close(code=1006, error=ConnectionResetError("drop"))
 
 
+def _transcription_paths(make_session, clock) -> None:
+    """A transcription session (tokens, seconds, a failure) and a voice turn whose transcription
+    reports tokens and seconds, ended by the app's own exception."""
+    from .test_transcription import SECONDS_USAGE, TOKENS_USAGE, completed, ga_transcription_session, speech
+
+    session = make_session(model=None, capture_content="SPAN_AND_EVENT")
+    session.server_event(ga_transcription_session())
+    speech(session, clock, "item_1")
+    session.server_event(
+        {"type": "conversation.item.input_audio_transcription.delta", "item_id": "item_1", "delta": "Hi"}
+    )
+    session.server_event(completed("item_1", "Hi", TOKENS_USAGE))
+    speech(session, clock, "item_2")
+    session.server_event(completed("item_2", "Hi", SECONDS_USAGE))
+    speech(session, clock, "item_3")
+    session.server_event(
+        {
+            "type": "conversation.item.input_audio_transcription.failed",
+            "item_id": "item_3",
+            "error": {"type": "transcription_error", "code": "c", "message": "m"},
+        }
+    )
+    session.close()
+
+    session = make_session()
+    session.server_event(
+        {"type": "session.updated", "session": {"input_audio_transcription": {"model": "w"}}}
+    )
+    speech(session, clock, "item_a")
+    speech(session, clock, "item_b")
+    session.server_event(completed("item_a", "Hi", TOKENS_USAGE))
+    session.server_event(completed("item_b", "Hi", SECONDS_USAGE))
+    session.server_event(created("resp_t"))
+    session.server_event(done("resp_t"))
+    session.server_event(created("resp_u"))
+    session.close(error=LookupError("app"), by_app=True)
+
+
 def test_the_reference_matches_what_is_emitted(instrumented, make_session, clock, capsys):
     pipeline = instrumented(capture_content="SPAN_AND_EVENT", capture_audio=True)
     import asyncio
 
     asyncio.run(demo._simulated("ga", 20.0))
     _rare_paths(make_session, clock)
+    _transcription_paths(make_session, clock)
     emitted = _collect(pipeline)
     text = DOC.read_text()
     documented = set(NAME.findall(text))

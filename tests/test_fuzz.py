@@ -1073,12 +1073,12 @@ def test_ids_that_never_complete_stay_bounded(logs):
         check_bounded(session)
     session.close()
     check_spans(fuzz_pipeline(), session, logs)
-    abandoned = [
+    evicted = [
         s
         for s in fuzz_pipeline().exporter.get_finished_spans()
-        if (s.attributes or {}).get("error.type") == "abandoned"
+        if (s.attributes or {}).get("error.type") == "evicted"
     ]
-    assert len(abandoned) >= 2 * records.MAX_TRACKED
+    assert len(evicted) >= 2 * records.MAX_TRACKED
 
 
 # ------------------------------------------------------------------------------------------------

@@ -135,8 +135,12 @@ def _tree(spans: list[dict[str, Any]]) -> dict[str, Any]:
         assert child["parent_span_id"] == session["span_id"], child["name"]
     by_response = {c["attributes"]["gen_ai.response.id"]: c for c in chats}
     (tool,) = tools
-    asking = by_response[tool["attributes"]["gen_ai.response.id"]]
+    # the tool links to the response that asked for it; only responses carry gen_ai.response.id
+    assert "gen_ai.response.id" not in tool["attributes"]
+    asking = by_response[tool["attributes"]["openai.realtime.tool.response_id"]]
     assert asking is chats[0]
+    if "links" in tool:  # the OTLP receiver's spans (Phoenix's span API does not return links)
+        assert tool["links"] == [{"trace_id": asking["trace_id"], "span_id": asking["span_id"]}]
     assert asking["attributes"]["gen_ai.response.finish_reasons"] == ["tool_call"]
     # the app traced its tool under the response that asked for it (response_context)
     assert apps[0]["parent_span_id"] == asking["span_id"]

@@ -863,6 +863,27 @@ def test_validation_rejects_bad_events(dialect: str) -> None:
             validate_server_event(bad, dialect)
 
 
+@dialects
+def test_validation_accepts_what_the_live_api_sends_beyond_the_sdk_types(dialect: str) -> None:
+    """GA deltas with ``obfuscation`` and transcriptions without ``usage`` validate; a misspelled
+    field beside them still fails, and ``obfuscation`` is not accepted where the API never sends it."""
+    completed = events.input_audio_transcription_completed(item_id="i", transcript="Hi", usage=None)
+    completed["event_id"] = "e"
+    validate_server_event(completed, dialect)
+    with pytest.raises(EventValidationError):
+        validate_server_event({**completed, "usge": {"type": "duration", "seconds": 1.0}}, dialect)
+    ids = {"response_id": "r", "item_id": "i", "output_index": 0, "content_index": 0, "event_id": "e"}
+    delta = events.output_text_delta(dialect, delta="Hi", obfuscation="x9Fq", **ids)
+    speech = {"type": "input_audio_buffer.speech_stopped", "event_id": "e", "audio_end_ms": 5, "item_id": "i"}
+    if dialect == "ga":
+        validate_server_event(delta, dialect)
+    else:  # beta deltas never carried it
+        with pytest.raises(EventValidationError):
+            validate_server_event(delta, dialect)
+    with pytest.raises(EventValidationError):
+        validate_server_event({**speech, "obfuscation": "x"}, dialect)
+
+
 def test_validation_of_missing_dialect() -> None:
     for dialect in ("ga", "beta"):
         if dialect not in installed_dialects():

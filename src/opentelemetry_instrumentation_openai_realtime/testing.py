@@ -72,6 +72,10 @@ class RealtimeTelemetryRecorder:
         """Finished tool spans, of one session if given, by start time."""
         return self._operation(sc.OPERATION_EXECUTE_TOOL, session)
 
+    def transcriptions(self, session: Optional[ReadableSpan] = None) -> list[ReadableSpan]:
+        """Finished ``speech_to_text`` spans (transcription sessions), of one session if given."""
+        return self._operation(sc.OPERATION_TRANSCRIPTION, session)
+
     def metrics(self) -> dict[str, list[Any]]:
         """Metric name -> data points collected so far."""
         result: dict[str, list[Any]] = {}

@@ -146,12 +146,12 @@ class Audio:
             response.span.set_attributes(attrs)
             if response.interrupted:
                 response.span.set_attribute(sc.RESPONSE_INTERRUPTED, True)
-            response.span.add_event(sc.EVENT_TRUNCATED, {"openai.realtime.item.id": item_id}, timestamp=now)
+            response.span.add_event(sc.EVENT_TRUNCATED, {sc.ITEM_ID: item_id}, timestamp=now)
             if response.held and not self._turns.awaits_transcript(response):
                 self._turns.end(response, now)
         else:
             self._s.span.add_event(
-                sc.EVENT_TRUNCATED, {sc.GEN_AI_RESPONSE_ID: response.id, **attrs}, timestamp=now
+                sc.EVENT_TRUNCATED, {sc.EVENT_TRUNCATED_RESPONSE_ID: response.id, **attrs}, timestamp=now
             )
 
     # ------------------------------------------------------------------ totals

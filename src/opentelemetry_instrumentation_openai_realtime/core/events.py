@@ -19,6 +19,9 @@ ALIASES = {
     "response.text.done": "response.output_text.done",
     "conversation.item.added": "conversation.item.created",
     "conversation.item.done": "conversation.item.created",
+    # beta transcription sessions (the handler reads the original name: the session's kind)
+    "transcription_session.created": "session.created",
+    "transcription_session.updated": "session.updated",
 }
 
 AUDIO_DELTA = "response.output_audio.delta"

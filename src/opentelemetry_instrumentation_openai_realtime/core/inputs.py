@@ -16,6 +16,7 @@ from .values import as_int, as_mapping, as_str, as_text, message_text
 if TYPE_CHECKING:
     from .audio import Audio
     from .tools import Tools
+    from .transcription import Transcriptions
     from .turns import Turns
 
 
@@ -26,6 +27,7 @@ class Inputs:
     turns: Turns
     tools: Tools
     audio: Audio
+    transcriptions: Transcriptions
 
     def __init__(self, shared: Shared) -> None:
         self._s = shared
@@ -88,6 +90,7 @@ class Inputs:
             item.speech_stopped_at = self.last_commit_sent  # push-to-talk: the app's commit
         if self._s.config.transcription_model and item.transcript_status is None:
             item.transcript_status = "pending"
+            self.transcriptions.start(item, now)
         audio = self.audio.take_input_capture()
         if audio is not None:
             item.audio = audio
@@ -124,7 +127,8 @@ class Inputs:
                 self.queue(input_)
 
     def on_transcript(self, event: dict[str, Any], now: int) -> None:
-        """``conversation.item.input_audio_transcription.*``: the user's words, or their failure."""
+        """``conversation.item.input_audio_transcription.*`` (after ``transcription.py`` read its
+        timing and usage): the user's words, or their failure."""
         item_id = as_str(event.get("item_id"))
         if not item_id:
             return

@@ -18,6 +18,7 @@ from .audio import Audio
 from .records import NS
 from .shared import Shared
 from .tools import Tools
+from .transcription import Transcriptions
 from .turns import Turns
 from .values import as_mapping, as_str
 
@@ -25,9 +26,18 @@ from .values import as_mapping, as_str
 class Lifecycle:
     """What happens to the session as a whole, from its span's start to its end."""
 
-    def __init__(self, shared: Shared, turns: Turns, tools: Tools, audio: Audio, started: int) -> None:
+    def __init__(
+        self,
+        shared: Shared,
+        turns: Turns,
+        tools: Tools,
+        audio: Audio,
+        transcriptions: Transcriptions,
+        started: int,
+    ) -> None:
         self._s = shared
         self._turns = turns
+        self._transcriptions = transcriptions
         self._tools = tools
         self._audio = audio
         self._started = started
@@ -37,12 +47,16 @@ class Lifecycle:
         self._transport_error: Optional[BaseException] = None
 
     def on_session(self, event: dict[str, Any], now: int) -> None:
-        """``session.created`` / ``session.updated``: the session's id, model and configuration."""
+        """``session.created`` / ``session.updated`` (and beta ``transcription_session.*``): the
+        session's id, kind, model and configuration."""
         shared = self._s
         span = shared.span
         session = as_mapping(event.get("session"))
         session_id = as_str(session.get("id"))
-        if event.get("type") == "session.created" and session_id:
+        type_ = event.get("type")
+        if isinstance(type_, str) and type_.startswith("transcription_session."):
+            shared.config.kind = "transcription"  # beta transcription sessions
+        if type_ in ("session.created", "transcription_session.created") and session_id:
             if shared.session_id is None:
                 shared.session_id = session_id
                 span.set_attribute(sc.SESSION_ID, session_id)
@@ -97,6 +111,7 @@ class Lifecycle:
             if response.done_at is None:
                 turns.fail_in_flight(response, "connection_lost", now)
         turns.release_all(now)
+        self._transcriptions.end_all("connection_lost", now)
         self._reconnects += 1
         attrs: dict[str, Any] = {}
         if self._close_code is not None:
@@ -110,17 +125,26 @@ class Lifecycle:
         self._close_code = None
 
     def finish(
-        self, code: Optional[int], error: Optional[BaseException], error_type: Optional[str], now: int
+        self,
+        code: Optional[int],
+        error: Optional[BaseException],
+        error_type: Optional[str],
+        now: int,
+        by_app: bool = False,
     ) -> None:
         """End every span still open and the session span, with the session's roll-ups; a
-        failure (``error_type``, ``error``, or the transport's error) is an ERROR."""
+        failure (``error_type``, ``error``, or the transport's error) is an ERROR. When the app
+        ended the session (``by_app``), responses in flight are ``abandoned``, not failed, and its
+        exception is recorded on the session span."""
         shared = self._s
         span = shared.span
+        app_error = error if by_app else None
         error = error or self._transport_error
         if code is None:
             code = self._close_code
         failure = error_type or (type(error).__qualname__ if error is not None else None)
-        self._turns.end_all(failure, now)
+        self._turns.end_all(None if by_app else failure, now, abandoned=by_app)
+        self._transcriptions.end_all(None if by_app else failure, now, abandoned=by_app)
         self._tools.clear()
         status = "failed" if failure else "expired" if self._expired else "closed"
         audio = self._audio
@@ -135,6 +159,8 @@ class Lifecycle:
                 code,
             )
         )
+        if app_error is not None:
+            span.record_exception(app_error, timestamp=now)
         if failure:
             span.set_attribute(sc.ERROR_TYPE, failure)
             span.set_status(Status(StatusCode.ERROR, failure))

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from opentelemetry.trace import Span
 
+from .session_config import request_params
 from .values import as_mapping, as_str
 
 NS = 1_000_000_000
@@ -23,11 +24,12 @@ def remember(store: dict[str, Any], key: str, value: Any) -> None:
 class Pending:
     """A client ``response.create`` not yet matched with a ``response.created``."""
 
-    __slots__ = ("at", "input", "instructions", "metadata", "out_of_band", "tools")
+    __slots__ = ("at", "input", "instructions", "metadata", "out_of_band", "params", "tools")
 
     def __init__(self, at: int, response: Any) -> None:
         response = as_mapping(response)
         self.at = at
+        self.params = request_params(response)  # the overrides of the session's parameters
         self.out_of_band = response.get("conversation") == "none"
         self.metadata = response.get("metadata")
         self.instructions = as_str(response.get("instructions"))
@@ -49,6 +51,8 @@ class Input:
         "speech_stopped_at",
         "text",
         "transcript_status",
+        "transcription_model",
+        "transcription_usage",
     )
 
     def __init__(self, item_id: str, kind: str) -> None:
@@ -62,6 +66,8 @@ class Input:
         self.transcript_status: Optional[str] = None  # "pending" | "completed" | "failed"
         self.response: Optional[Response] = None
         self.audio: Optional[bytearray] = None
+        self.transcription_model: Optional[str] = None
+        self.transcription_usage: Any = None  # the usage of its transcription.completed, as sent
 
 
 class Output:
@@ -133,6 +139,20 @@ class Response:
         self.ended = False
         self.text_length = 0
         self.audio_out: Optional[bytearray] = None
+
+
+class Transcription:
+    """The transcription of one input audio item, from its commit (or the end of the speech) to
+    ``...input_audio_transcription.completed`` or ``.failed``."""
+
+    __slots__ = ("first_delta_at", "item_id", "model", "span", "start")
+
+    def __init__(self, item_id: str, model: Optional[str], start: int) -> None:
+        self.item_id = item_id
+        self.model = model
+        self.start = start
+        self.first_delta_at: Optional[int] = None
+        self.span: Optional[Span] = None  # transcription sessions only
 
 
 class ToolCall:

@@ -13,13 +13,16 @@ needs of it), then routed here to the part that reads it:
 - ``turns.py``: responses, their terminal states, the hold of finished spans;
 - ``outputs.py``: output items and their text; ``tools.py``: tool and MCP calls;
 - ``inputs.py``: speech, input items, transcripts; ``audio.py``: audio sizes and interruptions;
+- ``transcription.py``: input transcriptions (their usage, timing, and spans in transcription
+  sessions);
 
 which write spans and metrics through the pure builders of ``telemetry/``. Span tree, per the
 telemetry contract::
 
     realtime_session {model}      one per logical session (connect -> close)
     ├── chat {model}              one per model response (response.create/VAD commit -> response.done)
-    └── execute_tool {name}       one per function call whose output the app sent back
+    ├── execute_tool {name}       one per function call whose output the app sent back
+    └── speech_to_text {model}    transcription sessions: one per transcribed input audio item
 
 The adapter contract (what to call, when, with what) is in ``docs/architecture.md``.
 """
@@ -49,6 +52,7 @@ from .lifecycle import Lifecycle
 from .outputs import Outputs
 from .shared import Clock, Shared
 from .tools import Tools
+from .transcription import Transcriptions
 from .turns import Turns
 from .values import as_mapping, to_dict
 
@@ -98,11 +102,13 @@ class RealtimeSession:
         self._tools = tools = Tools(shared)
         self._inputs = inputs = Inputs(shared)
         self._audio = audio = Audio(shared, turns)
+        self._transcriptions = transcriptions = Transcriptions(shared)
         turns.inputs, turns.outputs, turns.audio = inputs, outputs, audio
         outputs.turns, outputs.tools = turns, tools
         tools.turns = turns
         inputs.turns, inputs.tools, inputs.audio = turns, tools, audio
-        self._lifecycle = Lifecycle(shared, turns, tools, audio, self._started)
+        inputs.transcriptions, transcriptions.inputs = transcriptions, inputs
+        self._lifecycle = Lifecycle(shared, turns, tools, audio, transcriptions, self._started)
         self._held = turns.held  # (the same list, read on the hot path)
         self._handlers = self._routes()
         self.span: Span = telemetry.tracer.start_span(
@@ -144,7 +150,7 @@ class RealtimeSession:
         for name in events.TEXT_DONE:
             routes[name] = outputs.on_text_done
         for suffix in ("completed", "delta", "segment", "failed"):
-            routes["conversation.item.input_audio_transcription." + suffix] = inputs.on_transcript
+            routes["conversation.item.input_audio_transcription." + suffix] = self._transcriptions.on_event
         return routes
 
     # ------------------------------------------------------------------ the adapter contract
@@ -329,13 +335,19 @@ class RealtimeSession:
         code: Optional[int] = None,
         error: Optional[BaseException] = None,
         error_type: Optional[str] = None,
+        by_app: bool = False,
     ) -> None:
-        """End the session and every span still open. Idempotent."""
+        """End the session and every span still open. Idempotent: the first call wins.
+
+        ``error``/``error_type``: why the session failed (``None``: a normal close). ``by_app``: the
+        app itself ended the session, by an exception raised from its own code (``error``) or a
+        cancellation of its task (``error=None``). That is not the model's failure: responses in
+        flight end ``abandoned``, without ERROR; the session span records the app's exception."""
         try:
             with self._lock:
                 if self.state is SessionState.CLOSED:
                     return
-                self._lifecycle.finish(code, error, error_type, self._clock())
+                self._lifecycle.finish(code, error, error_type, self._clock(), by_app)
                 self._transition(SessionState.CLOSED)
         except Exception:
             _logger.debug("failed to close the session", exc_info=True)
@@ -359,6 +371,7 @@ class RealtimeSession:
             "mcp": tools.mcp,
             "call_speech": tools.call_speech,
             "audio_items": self._audio.items,
+            "transcriptions": self._transcriptions.items,
         }
 
     # ------------------------------------------------------------------ routing and lifecycle

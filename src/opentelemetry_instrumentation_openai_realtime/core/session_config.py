@@ -8,6 +8,23 @@ from typing import Any, Optional
 from .audio_format import parse_format
 from .values import as_mapping, as_str
 
+# Request parameters a session config (or a response.create, which overrides it per response) sets
+# and the GenAI conventions name: gen_ai.request.temperature, gen_ai.request.max_tokens,
+# gen_ai.output.type (see telemetry/attributes.request_parameters).
+REQUEST_KEYS = (
+    "temperature",
+    "max_output_tokens",
+    "max_response_output_tokens",
+    "output_modalities",
+    "modalities",
+)
+
+
+def request_params(obj: Any) -> dict[str, Any]:
+    """The request parameters an object sets, as it sets them."""
+    obj = as_mapping(obj)
+    return {key: obj[key] for key in REQUEST_KEYS if key in obj}
+
 
 class SessionConfig:
     """The effective session configuration, read from GA or beta session objects."""
@@ -15,9 +32,11 @@ class SessionConfig:
     __slots__ = (
         "input_format",
         "instructions",
+        "kind",
         "model",
         "output_format",
         "output_modalities",
+        "params",
         "tools",
         "transcription_model",
         "turn_detection",
@@ -26,6 +45,7 @@ class SessionConfig:
 
     def __init__(self) -> None:
         self.model: Optional[str] = None
+        self.kind: Optional[str] = None  # "realtime" | "transcription" (GA session.type)
         self.voice: Optional[str] = None
         self.output_modalities: Optional[tuple[str, ...]] = None
         self.input_format: Optional[str] = None
@@ -34,6 +54,7 @@ class SessionConfig:
         self.transcription_model: Optional[str] = None
         self.instructions: Optional[str] = None
         self.tools: Optional[list[Any]] = None
+        self.params: dict[str, Any] = {}  # request parameters, as the session says them
 
     def update(self, session: Any) -> None:
         """Merge a session object (``session.created``/``updated`` or ``session.update``)."""
@@ -41,6 +62,9 @@ class SessionConfig:
         if not session:
             return
         self.model = as_str(session.get("model")) or self.model
+        self.params.update(request_params(session))
+        if session.get("type") in ("realtime", "transcription"):
+            self.kind = session["type"]
         audio = as_mapping(session.get("audio"))
         audio_in = as_mapping(audio.get("input"))
         audio_out = as_mapping(audio.get("output"))

@@ -19,7 +19,17 @@ Clock = Callable[[], int]
 class Counts:
     """The session's roll-ups, reported on its span when it ends."""
 
-    __slots__ = ("completed", "errors", "interrupted", "responses", "tools")
+    __slots__ = (
+        "completed",
+        "errors",
+        "interrupted",
+        "responses",
+        "tools",
+        "transcription_input_tokens",
+        "transcription_output_tokens",
+        "transcription_seconds",
+        "transcriptions",
+    )
 
     def __init__(self) -> None:
         self.completed = 0  # turns whose terminal state is completed (interrupted ones are not)
@@ -27,6 +37,10 @@ class Counts:
         self.responses = 0
         self.tools = 0
         self.errors = 0
+        self.transcriptions = 0  # input transcriptions completed, and the usage they reported
+        self.transcription_input_tokens: Optional[int] = None
+        self.transcription_output_tokens: Optional[int] = None
+        self.transcription_seconds: Optional[float] = None
 
 
 class Shared:

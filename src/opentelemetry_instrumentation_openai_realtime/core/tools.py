@@ -3,7 +3,9 @@ sent back; and server-side MCP calls, from their first event to completed or fai
 
 A tool span runs from ``response.function_call_arguments.done`` (or the output item that first
 names the call) to the app's ``conversation.item.create`` of the matching
-``function_call_output``: the caller's "dead air". Calls never answered produce no tool span.
+``function_call_output``: the caller's "dead air". Calls never answered produce no tool span. It
+links to the response span that asked for the call (a span link: a query by response id finds
+exactly one response).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Optional
 
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from opentelemetry_instrumentation_openai_realtime.telemetry import metrics, spans
 from opentelemetry_instrumentation_openai_realtime.telemetry import semconv as sc
@@ -90,11 +92,14 @@ class Tools:
         """The tool span of a finished call, and its duration metric."""
         shared = self._s
         name = call.name or "unknown"
+        caller = self.turns.recent.get(call.response_id) if call.response_id else None
+        caller_context = caller.get_span_context() if caller is not None else None
         span = shared.telemetry.tracer.start_span(
             f"{sc.OPERATION_EXECUTE_TOOL} {name}",
             context=shared.context,
             kind=SpanKind.INTERNAL,
             attributes=spans.tool_attributes(shared, call, name, result),
+            links=[Link(caller_context)] if caller_context is not None and caller_context.is_valid else None,
             start_time=call.start,
         )
         if failed:

@@ -111,7 +111,9 @@ class Turns:
             shared.name(sc.OPERATION_CHAT),
             context=shared.context,
             kind=SpanKind.CLIENT,
-            attributes=spans.response_attributes(shared, response_id, trigger, out_of_band, audio_input),
+            attributes=spans.response_attributes(
+                shared, response_id, trigger, out_of_band, audio_input, pending.params if pending else None
+            ),
             start_time=response.start,
         )
         self.responses[response_id] = response
@@ -119,7 +121,7 @@ class Turns:
         shared.counts.responses += 1
         if len(self.responses) > MAX_TRACKED:  # a server that never sends response.done
             oldest = next(iter(self.responses.values()))
-            self.fail_in_flight(oldest, "abandoned", now)
+            self.fail_in_flight(oldest, "evicted", now)
         return response
 
     def _match_pending(self, payload: Any) -> Optional[Pending]:
@@ -308,8 +310,11 @@ class Turns:
         transcription = next(
             (i.transcript_status for i in response.inputs if i.kind == "audio" and i.transcript_status), None
         )
+        attrs = spans.turn_transcription_attributes(response.inputs)
         if transcription:
-            span.set_attribute(sc.RESPONSE_INPUT_TRANSCRIPTION_STATUS, transcription)
+            attrs[sc.RESPONSE_INPUT_TRANSCRIPTION_STATUS] = transcription
+        if attrs:
+            span.set_attributes(attrs)
         if self._s.capture:
             record_response_content(self._s, response, now)
         span.end(end_time=response.done_at if response.done_at is not None else now)
@@ -333,13 +338,25 @@ class Turns:
             self._record_metrics(response, None, None, None, error_type)
         self.end(response, now)
 
-    def end_all(self, failure: Optional[str], now: int) -> None:
-        """The session ends: responses in flight end as failed (``failure``) or closed; held ones
-        are released."""
+    def abandon(self, response: Response, now: int) -> None:
+        """End a response in flight that the app walked away from (its own exception, or its task
+        cancelled): ``abandoned``, never an error; its duration is recorded without ``error.type``."""
+        response.done_at = now
+        response.status = "abandoned"
+        if response.span is not None:
+            response.span.set_attribute(sc.RESPONSE_STATUS, "abandoned")
+            self._record_metrics(response, None, None, None, None)
+        self.end(response, now)
+
+    def end_all(self, failure: Optional[str], now: int, abandoned: bool = False) -> None:
+        """The session ends: responses in flight end as failed (``failure``), abandoned (the app
+        ended the session: not an error) or closed; held ones are released."""
         for response in list(self.responses.values()):
             if response.done_at is None:
                 if failure:
                     self.fail_in_flight(response, failure, now)
+                elif abandoned:
+                    self.abandon(response, now)
                 else:
                     response.done_at = now
                     if response.span is not None:

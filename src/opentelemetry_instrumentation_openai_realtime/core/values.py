@@ -21,6 +21,14 @@ def as_int(value: Any) -> Optional[int]:
     return value if _INT64[0] <= value < _INT64[1] else None
 
 
+def as_seconds(value: Any) -> Optional[float]:
+    """A non-negative, finite number of seconds from provider data, or ``None``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if 0 <= number < float("inf") else None
+
+
 def as_mapping(value: Any) -> Mapping[str, Any]:
     if type(value) is dict:  # parsed JSON: skip the ABC check
         return value

@@ -92,6 +92,10 @@ class SimConnection:
         self.input_audio_ms = 0
         self.buffer_start_ms = 0
         self.pending_speech: Optional[tuple[str, int]] = None
+        self.obfuscation = False
+        """GA text and transcript deltas carry an ``obfuscation`` field, as the live API's do (off by
+        default; :func:`.scenarios.real_shapes` turns it on)."""
+        self._obfuscated = 0
         self.closed = False
         self.close_code: Optional[int] = None
         self.lenient: bool = simulator.lenient
@@ -166,6 +170,13 @@ class SimConnection:
             self.sent_times.append(time.perf_counter())
             self._sim._sent.append(ordered)
         return ordered
+
+    def next_obfuscation(self) -> Optional[str]:
+        """The ``obfuscation`` field of the next GA text or transcript delta (``None``: none)."""
+        if not self.obfuscation or self.dialect != "ga":
+            return None
+        self._obfuscated += 1
+        return ev.obfuscation(self._obfuscated)
 
     async def send_all(self, events: Iterable[Mapping[str, Any]]) -> list[Event]:
         """Send several events in order."""
@@ -258,23 +269,30 @@ class SimConnection:
         transcription_model: Optional[str] = "whisper-1",
         turn_detection: Optional[Mapping[str, Any]] = ev.DEFAULT_TURN_DETECTION,
         modalities: Optional[Sequence[str]] = None,
+        session: Optional[Mapping[str, Any]] = None,
     ) -> Event:
         """Send ``session.created`` unless it was already sent on this connection; return the session.
 
-        Session updates the client sent before are answered right after it.
+        ``session``: the session object to send instead of the default one built from the other
+        options (e.g. :func:`.events.transcription_session`). Session updates the client sent before
+        are answered right after it.
         """
         if self.session is not None:
             return self.session
-        self.session = ev.default_session(
-            self.dialect,
-            session_id=self.next_id("sess"),
-            model=self.model,
-            voice=voice,
-            instructions=instructions,
-            tools=tools,
-            transcription_model=transcription_model,
-            turn_detection=turn_detection,
-            modalities=modalities,
+        self.session = (
+            dict(session)
+            if session is not None
+            else ev.default_session(
+                self.dialect,
+                session_id=self.next_id("sess"),
+                model=self.model,
+                voice=voice,
+                instructions=instructions,
+                tools=tools,
+                transcription_model=transcription_model,
+                turn_detection=turn_detection,
+                modalities=modalities,
+            )
         )
         await self.send(ev.session_created(self.session))
         pending, self._pending_updates = self._pending_updates, []

@@ -96,6 +96,7 @@ __all__ = [
     "installed_dialects",
     "make_id",
     "merge_session",
+    "obfuscation",
     "output_audio_delta",
     "output_audio_done",
     "output_audio_transcript_delta",
@@ -104,6 +105,7 @@ __all__ = [
     "output_item_done",
     "output_text_delta",
     "output_text_done",
+    "rate_limits_tokens",
     "rate_limits_updated",
     "response_created",
     "response_done",
@@ -120,6 +122,8 @@ __all__ = [
     "text_content",
     "text_part",
     "text_tokens",
+    "transcription_session",
+    "transcription_session_updated",
     "transcription_usage_duration",
     "transcription_usage_tokens",
     "usage",
@@ -342,6 +346,64 @@ def default_session(
         },
         "include": None,
     }
+
+
+def transcription_session(
+    dialect: str,
+    *,
+    session_id: str,
+    model: str = "gpt-4o-transcribe",
+    language: Optional[str] = "en",
+    turn_detection: Optional[Mapping[str, Any]] = DEFAULT_TURN_DETECTION,
+    expires_at: Optional[int] = None,
+) -> Event:
+    """The session object of a transcription session (speech to text only, no responses).
+
+    GA: ``session.created`` carries it with ``type: "transcription"`` and the model under
+    ``audio.input.transcription``; beta: ``transcription_session.updated`` carries it (no ``id`` or
+    expiry, and no ``client_secret`` over the WebSocket), with ``input_audio_transcription``."""
+    d = check_dialect(dialect)
+    transcription: Event = {"model": model, "language": language, "prompt": ""}
+    vad: Optional[dict[str, Any]] = None
+    if turn_detection is not None:
+        vad = {
+            k: v
+            for k, v in turn_detection.items()
+            if k in ("type", "threshold", "prefix_padding_ms", "silence_duration_ms")
+        }
+    if d == "beta":
+        return {
+            "input_audio_format": "pcm16",
+            "input_audio_transcription": transcription,
+            "turn_detection": vad,
+            "modalities": ["text"],
+        }
+    return {
+        "type": "transcription",
+        "object": "realtime.transcription_session",
+        "id": session_id,
+        "expires_at": int(time.time()) + 1800 if expires_at is None else expires_at,
+        "audio": {
+            "input": {
+                "format": {"type": "audio/pcm", "rate": SAMPLE_RATE},
+                "transcription": transcription,
+                "noise_reduction": None,
+                "turn_detection": vad,
+            }
+        },
+        "include": None,
+    }
+
+
+def transcription_session_updated(session: Mapping[str, Any], *, event_id: Optional[str] = None) -> Event:
+    """Beta ``transcription_session.updated``: the answer to ``transcription_session.update``."""
+    return _event("transcription_session.updated", event_id, session=copy.deepcopy(dict(session)))
+
+
+def obfuscation(n: int) -> str:
+    """A deterministic stand-in for the ``obfuscation`` padding of GA text and transcript deltas."""
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return "".join(alphabet[(n * 7 + i * 13) % len(alphabet)] for i in range(4 + n % 9))
 
 
 def merge_session(session: Mapping[str, Any], update: Mapping[str, Any]) -> Event:
@@ -587,23 +649,29 @@ def input_audio_transcription_completed(
     *,
     item_id: str,
     transcript: str,
-    usage: Mapping[str, Any],
+    usage: Optional[Mapping[str, Any]],
     content_index: int = 0,
     event_id: Optional[str] = None,
 ) -> Event:
-    """``conversation.item.input_audio_transcription.completed`` for a user audio item."""
+    """``conversation.item.input_audio_transcription.completed`` for a user audio item (``usage``
+    ``None``: none, as servers before late 2025 sent it)."""
     return _event(
         "conversation.item.input_audio_transcription.completed",
         event_id,
         item_id=item_id,
         content_index=content_index,
         transcript=transcript,
-        usage=dict(usage),
+        **({"usage": dict(usage)} if usage is not None else {}),
     )
 
 
 def input_audio_transcription_delta(
-    *, item_id: str, delta: str, content_index: int = 0, event_id: Optional[str] = None
+    *,
+    item_id: str,
+    delta: str,
+    content_index: int = 0,
+    event_id: Optional[str] = None,
+    obfuscation: Optional[str] = None,
 ) -> Event:
     """``conversation.item.input_audio_transcription.delta`` (streaming transcription models)."""
     return _event(
@@ -612,6 +680,7 @@ def input_audio_transcription_delta(
         item_id=item_id,
         content_index=content_index,
         delta=delta,
+        **({"obfuscation": obfuscation} if obfuscation is not None else {}),
     )
 
 
@@ -912,6 +981,7 @@ def output_audio_transcript_delta(
     content_index: int,
     delta: str,
     event_id: Optional[str] = None,
+    obfuscation: Optional[str] = None,
 ) -> Event:
     """``response.output_audio_transcript.delta`` (GA) / ``response.audio_transcript.delta`` (beta)."""
     return _content_event(
@@ -923,6 +993,7 @@ def output_audio_transcript_delta(
         content_index=content_index,
         event_id=event_id,
         delta=delta,
+        **({"obfuscation": obfuscation} if obfuscation is not None else {}),
     )
 
 
@@ -958,6 +1029,7 @@ def output_text_delta(
     content_index: int,
     delta: str,
     event_id: Optional[str] = None,
+    obfuscation: Optional[str] = None,
 ) -> Event:
     """``response.output_text.delta`` (GA) / ``response.text.delta`` (beta)."""
     return _content_event(
@@ -969,6 +1041,7 @@ def output_text_delta(
         content_index=content_index,
         event_id=event_id,
         delta=delta,
+        **({"obfuscation": obfuscation} if obfuscation is not None else {}),
     )
 
 
@@ -1063,6 +1136,19 @@ def error_event(
             "event_id": client_event_id,
         },
     )
+
+
+def rate_limits_tokens(
+    *,
+    remaining: int = 39_412,
+    limit: int = 40_000,
+    reset_seconds: float = 0.882,
+    event_id: Optional[str] = None,
+) -> Event:
+    """``rate_limits.updated`` as recorded sessions show it: only a ``tokens`` entry, with a decimal
+    ``reset_seconds``."""
+    entry = {"name": "tokens", "limit": limit, "remaining": remaining, "reset_seconds": reset_seconds}
+    return _event("rate_limits.updated", event_id, rate_limits=[entry])
 
 
 def rate_limits_updated(

@@ -70,13 +70,21 @@ class SimMessage:
     async def transcript(self, delta: str) -> None:
         """Send one audio transcript delta."""
         conn = self.response.conn
-        await conn.send(ev.output_audio_transcript_delta(conn.dialect, delta=delta, **self._ids()))
+        await conn.send(
+            ev.output_audio_transcript_delta(
+                conn.dialect, delta=delta, obfuscation=conn.next_obfuscation(), **self._ids()
+            )
+        )
         self.transcript_so_far += delta
 
     async def text(self, delta: str) -> None:
         """Send one output text delta (text messages)."""
         conn = self.response.conn
-        await conn.send(ev.output_text_delta(conn.dialect, delta=delta, **self._ids()))
+        await conn.send(
+            ev.output_text_delta(
+                conn.dialect, delta=delta, obfuscation=conn.next_obfuscation(), **self._ids()
+            )
+        )
         self.text_so_far += delta
 
     def item(self, status: str) -> Event:

@@ -73,6 +73,25 @@ _UNDECLARED_FIELDS: tuple[_Rule, ...] = (
     _Rule(("beta",), "conversation.item.input_audio_transcription.completed", "usage"),
     _Rule(("ga",), "response.function_call_arguments.done", "name"),
     _Rule(("ga", "beta"), "response.*", "response.status_details.error.message"),
+    # GA text and transcript deltas carry an `obfuscation` field (padding against length analysis).
+    _Rule(("ga",), "response.output_text.delta", "obfuscation"),
+    _Rule(("ga",), "response.output_audio_transcript.delta", "obfuscation"),
+    _Rule(("ga",), "response.function_call_arguments.delta", "obfuscation"),
+    _Rule(("ga",), "conversation.item.input_audio_transcription.delta", "obfuscation"),
+)
+
+# Fields the SDK models require but the live API may leave out; such an event is validated with the
+# stand-in value in their place: (dialects, event type, dotted path, stand-in).
+_OMITTED_FIELDS: tuple[tuple[tuple[str, ...], str, str, Any], ...] = (
+    # servers before late 2025 sent no transcription usage
+    (
+        ("ga", "beta"),
+        "conversation.item.input_audio_transcription.completed",
+        "usage",
+        {"type": "duration", "seconds": 0.0},
+    ),
+    # "not present when a session is updated via the WebSocket API" (the SDK's own docstring)
+    (("beta",), "transcription_session.updated", "session.client_secret", {"value": "", "expires_at": 0}),
 )
 
 # Values the live API sends that some SDK versions' literal types do not list.
@@ -239,6 +258,28 @@ def _extras(model: Any, path: str) -> Iterator[str]:
                 yield from _extras(item, f"{path}.{key}" if path else str(key))
 
 
+def _with_stand_ins(event: Mapping[str, Any], dialect: str, type_: str) -> Any:
+    """``event``, or a copy with stand-ins for the fields the live API may omit (see
+    ``_OMITTED_FIELDS``)."""
+    candidate: Any = event
+    for dialects, event_type, path, stand_in in _OMITTED_FIELDS:
+        if dialect not in dialects or event_type != type_:
+            continue
+        *parents, last = path.split(".")
+        container: Any = candidate
+        for key in parents:
+            container = container.get(key) if isinstance(container, Mapping) else None
+        if not isinstance(container, Mapping) or last in container:
+            continue
+        if candidate is event:
+            candidate = copy.deepcopy(dict(event))
+            container = candidate
+            for key in parents:
+                container = container[key]
+        container[last] = copy.deepcopy(stand_in)
+    return candidate
+
+
 def validate_server_event(event: Mapping[str, Any], dialect: str) -> None:
     """Check ``event`` against the installed ``openai`` SDK's server event model for ``dialect``.
 
@@ -253,6 +294,8 @@ def validate_server_event(event: Mapping[str, Any], dialect: str) -> None:
       pydantic could only fit into an unrelated union member. A short, documented list of fields that
       the live API sends without (some versions of) the SDK declaring them is accepted (``session.id``,
       ``session.object``, ``session.expires_at``; the newer beta response fields on openai 1.58 ...);
+    * a few fields the SDK requires but the live API may omit (``usage`` of a transcription from
+      older servers) are validated with a stand-in;
     * a few literal values that older SDKs do not list but the API sends (e.g. ``status:
       "in_progress"`` or content type ``audio`` in openai 1.58's beta models, any model or voice name)
       are tolerated.
@@ -275,7 +318,7 @@ def validate_server_event(event: Mapping[str, Any], dialect: str) -> None:
     from pydantic import ValidationError
 
     adapter = _adapter(cls)
-    candidate: Any = event
+    candidate: Any = _with_stand_ins(event, d, type_)
     model: Any = None
     for _attempt in range(8):
         try:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, Optional
 
 from opentelemetry_instrumentation_openai_realtime.core.session_config import SessionConfig
-from opentelemetry_instrumentation_openai_realtime.core.values import as_int, as_mapping, as_str
+from opentelemetry_instrumentation_openai_realtime.core.values import as_int, as_mapping, as_seconds, as_str
 
 from . import semconv as sc
 
@@ -39,6 +39,64 @@ def usage_attributes(usage: Any) -> Attributes:
         number = as_int(value)
         if number is not None:
             attrs[key] = number
+    return attrs
+
+
+def transcription_usage(usage: Any) -> dict[str, Any]:
+    """``...input_audio_transcription.completed.usage`` -> its counts: ``input_tokens``,
+    ``output_tokens``, ``audio_tokens``, ``text_tokens`` (token-billed models, ``type: tokens``) or
+    ``seconds`` (duration-billed models such as ``whisper-1``, ``type: duration``). Missing or
+    malformed values are omitted."""
+    usage = as_mapping(usage)
+    if usage.get("type") == "duration":
+        seconds = as_seconds(usage.get("seconds"))
+        return {} if seconds is None else {"seconds": seconds}
+    details = as_mapping(usage.get("input_token_details"))
+    counts: dict[str, Any] = {}
+    for key, value in (
+        ("input_tokens", usage.get("input_tokens")),
+        ("output_tokens", usage.get("output_tokens")),
+        ("audio_tokens", details.get("audio_tokens")),
+        ("text_tokens", details.get("text_tokens")),
+    ):
+        number = as_int(value)
+        if number is not None and number >= 0:
+            counts[key] = number
+    return counts
+
+
+def transcription_usage_attributes(counts: dict[str, Any], names: dict[str, str]) -> Attributes:
+    """Counts from :func:`transcription_usage` under the attribute ``names`` (count -> name)."""
+    return {names[key]: value for key, value in counts.items() if key in names}
+
+
+# --- request parameters ------------------------------------------------------------------------
+
+
+def request_parameters(*sources: Any) -> Attributes:
+    """``gen_ai.request.temperature``, ``gen_ai.request.max_tokens`` and ``gen_ai.output.type``
+    from request objects, each later source overriding the earlier per parameter (the session's
+    configuration, then a ``response.create``). A ``max_output_tokens`` (or beta
+    ``max_response_output_tokens``) of ``"inf"`` sets no limit: omitted. Output modalities with
+    audio are ``speech``, text alone ``text``."""
+    temperature: Any = None
+    max_tokens: Any = None
+    modalities: Any = None
+    for source in sources:
+        params = as_mapping(source)
+        temperature = params.get("temperature", temperature)
+        for key in ("max_output_tokens", "max_response_output_tokens"):
+            max_tokens = params.get(key, max_tokens)
+        for key in ("output_modalities", "modalities"):
+            modalities = params.get(key, modalities)
+    attrs: Attributes = {}
+    if isinstance(temperature, (int, float)) and not isinstance(temperature, bool):
+        attrs[sc.GEN_AI_REQUEST_TEMPERATURE] = float(temperature)
+    tokens = as_int(max_tokens)
+    if tokens is not None and tokens > 0:
+        attrs[sc.GEN_AI_REQUEST_MAX_TOKENS] = tokens
+    if isinstance(modalities, (list, tuple)) and modalities:
+        attrs[sc.GEN_AI_OUTPUT_TYPE] = "speech" if "audio" in modalities else "text"
     return attrs
 
 
@@ -87,6 +145,7 @@ def session_config_attributes(config: SessionConfig) -> Attributes:
     """``openai.realtime.session.*`` attributes of the effective session configuration."""
     attrs: Attributes = {}
     for key, value in (
+        (sc.SESSION_TYPE, config.kind),
         (sc.SESSION_VOICE, config.voice),
         (sc.SESSION_INPUT_AUDIO_FORMAT, config.input_format),
         (sc.SESSION_OUTPUT_AUDIO_FORMAT, config.output_format),

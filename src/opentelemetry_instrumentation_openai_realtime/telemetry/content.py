@@ -167,3 +167,24 @@ def record_response_content(shared: Shared, response: Response, now: int) -> Non
             trace.set_span_in_context(span),
             response.done_at or now,
         )
+
+
+def record_transcription_content(shared: Shared, span: Any, transcript: Any, timestamp: int) -> None:
+    """The transcript of a ``speech_to_text`` span (content capture): the transcription model's
+    output message, on the span and/or as an event. It is the user's speech, redacted as such
+    (``input_text``)."""
+    settings = shared.settings
+    text = redact(settings, "input_text", transcript if isinstance(transcript, str) else None)
+    if text is None:
+        return
+    message = {"role": "assistant", "parts": [{"type": "text", "content": text}], "finish_reason": "stop"}
+    attrs = {sc.GEN_AI_OUTPUT_MESSAGES: dumps([message])}
+    if settings.capture.on_spans:
+        span.set_attributes(attrs)
+    if settings.capture.on_events:
+        shared.telemetry.emit_event(
+            "gen_ai.client.inference.operation.details",
+            {sc.GEN_AI_OPERATION_NAME: sc.OPERATION_TRANSCRIPTION, **attrs},
+            trace.set_span_in_context(span),
+            timestamp,
+        )

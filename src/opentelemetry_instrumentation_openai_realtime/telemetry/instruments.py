@@ -46,7 +46,11 @@ class Telemetry:
         self.tracer = trace.get_tracer(SCOPE, __version__, tracer_provider, schema_url=SCHEMA_URL)
         meter = metrics.get_meter(SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.token_usage = _histogram(
-            meter, sc.METRIC_TOKEN_USAGE, "{token}", "Tokens used per model response.", TOKEN_BUCKETS
+            meter,
+            sc.METRIC_TOKEN_USAGE,
+            "{token}",
+            "Tokens used per model response or input transcription.",
+            TOKEN_BUCKETS,
         )
         self.operation_duration = _histogram(
             meter,
@@ -74,6 +78,13 @@ class Telemetry:
             sc.METRIC_TOOL_DURATION,
             "s",
             "Tool round trip: from the model's function call to the app sending its output.",
+            DURATION_BUCKETS,
+        )
+        self.transcription_audio = _histogram(
+            meter,
+            sc.METRIC_TRANSCRIPTION_AUDIO,
+            "s",
+            "Seconds of input audio billed by a duration-priced transcription model (whisper-1).",
             DURATION_BUCKETS,
         )
         self.session_duration = _histogram(

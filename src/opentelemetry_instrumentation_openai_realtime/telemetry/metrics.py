@@ -54,6 +54,29 @@ def record_response(
         _logger.debug("response metrics failed", exc_info=True)
 
 
+def record_transcription(
+    telemetry: Telemetry,
+    attrs: dict[str, Any],
+    duration: float,
+    ttfc: Optional[float],
+    counts: dict[str, Any],
+) -> None:
+    """A finished input transcription (``attrs`` name the transcription model): its duration, time
+    to first delta, and its usage (``counts`` from ``attributes.transcription_usage``): tokens, or
+    the seconds of audio a duration-billed model charged."""
+    try:
+        telemetry.operation_duration.record(duration, attrs)
+        if ttfc is not None:
+            telemetry.time_to_first_chunk.record(ttfc, attrs)
+        for token_type, key in (("input", "input_tokens"), ("output", "output_tokens")):
+            if key in counts:
+                telemetry.token_usage.record(counts[key], {**attrs, sc.GEN_AI_TOKEN_TYPE: token_type})
+        if "seconds" in counts:
+            telemetry.transcription_audio.record(counts["seconds"], attrs)
+    except Exception:
+        _logger.debug("transcription metrics failed", exc_info=True)
+
+
 def record_tool(telemetry: Telemetry, attrs: dict[str, Any], name: str, duration: float) -> None:
     """A tool round trip."""
     try:

@@ -63,6 +63,9 @@ SERVER_PORT = "server.port"
 OPERATION_SESSION = "realtime_session"
 OPERATION_CHAT = "chat"
 OPERATION_EXECUTE_TOOL = "execute_tool"
+# Realtime transcription of the user's audio. The GenAI conventions define no operation for it yet
+# (a `speech_to_text` operation is proposed); a custom value is allowed where none applies.
+OPERATION_TRANSCRIPTION = "speech_to_text"
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE = "azure.ai.openai"
 
@@ -85,6 +88,11 @@ SESSION_ERRORS = "openai.realtime.session.errors"
 SESSION_RECONNECTS = "openai.realtime.session.reconnects"
 SESSION_AUDIO_IN_SECONDS = "openai.realtime.session.audio.input.seconds"
 SESSION_AUDIO_OUT_SECONDS = "openai.realtime.session.audio.output.seconds"
+SESSION_TYPE = "openai.realtime.session.type"  # realtime | transcription
+SESSION_TRANSCRIPTIONS = "openai.realtime.session.transcriptions"
+SESSION_TRANSCRIPTION_INPUT_TOKENS = "openai.realtime.session.transcription.usage.input_tokens"
+SESSION_TRANSCRIPTION_OUTPUT_TOKENS = "openai.realtime.session.transcription.usage.output_tokens"
+SESSION_TRANSCRIPTION_SECONDS = "openai.realtime.session.transcription.usage.seconds"
 
 # --- provider namespace: response ----------------------------------------------------------
 RESPONSE_STATUS = "openai.realtime.response.status"
@@ -101,9 +109,30 @@ RESPONSE_INPUT_ITEM_ID = "openai.realtime.response.input.item_id"
 RESPONSE_INPUT_TRANSCRIPTION_STATUS = "openai.realtime.response.input.transcription_status"
 RESPONSE_TOOL_CALLS = "openai.realtime.response.tool_calls"
 RESPONSE_OUTPUT_ITEM_COUNT = "openai.realtime.response.output_items"
+# the transcription of the user's audio a response answers: another model, billed apart (never
+# added to the response's gen_ai.usage.*)
+RESPONSE_INPUT_TRANSCRIPTION_MODEL = "openai.realtime.response.input.transcription.model"
+RESPONSE_INPUT_TRANSCRIPTION_INPUT_TOKENS = "openai.realtime.response.input.transcription.usage.input_tokens"
+RESPONSE_INPUT_TRANSCRIPTION_OUTPUT_TOKENS = (
+    "openai.realtime.response.input.transcription.usage.output_tokens"
+)
+RESPONSE_INPUT_TRANSCRIPTION_AUDIO_TOKENS = (
+    "openai.realtime.response.input.transcription.usage.audio.input_tokens"
+)
+RESPONSE_INPUT_TRANSCRIPTION_TEXT_TOKENS = (
+    "openai.realtime.response.input.transcription.usage.text.input_tokens"
+)
+RESPONSE_INPUT_TRANSCRIPTION_SECONDS = "openai.realtime.response.input.transcription.usage.seconds"
+
+# --- provider namespace: transcription (speech_to_text spans) -------------------------------
+ITEM_ID = "openai.realtime.item.id"
+TRANSCRIPTION_STATUS = "openai.realtime.transcription.status"
+TRANSCRIPTION_SECONDS = "openai.realtime.transcription.usage.seconds"
+TRANSCRIPTION_TIME_TO_COMPLETION = "openai.realtime.transcription.time_to_completion"
 
 # --- provider namespace: tool --------------------------------------------------------------
 TOOL_SERVER_LABEL = "openai.realtime.tool.server_label"
+TOOL_RESPONSE_ID = "openai.realtime.tool.response_id"  # the response that asked for the call
 
 # --- span events ---------------------------------------------------------------------------
 EVENT_ERROR = "openai.realtime.error"
@@ -116,6 +145,7 @@ EVENT_ERROR_MESSAGE = "openai.realtime.error.message"
 EVENT_ERROR_PARAM = "openai.realtime.error.param"
 EVENT_ERROR_EVENT_ID = "openai.realtime.error.event_id"
 EVENT_RECONNECT_ATTEMPT = "openai.realtime.reconnect.attempt"
+EVENT_TRUNCATED_RESPONSE_ID = "openai.realtime.truncated.response_id"
 
 # --- Braintrust ----------------------------------------------------------------------------
 BT_SPAN_ATTRIBUTES = "braintrust.span_attributes"
@@ -132,3 +162,4 @@ METRIC_VOICE_TO_VOICE = "openai.realtime.client.voice_to_voice_latency"
 METRIC_TOOL_DURATION = "openai.realtime.client.tool.duration"
 METRIC_INTERRUPTIONS = "openai.realtime.client.interruptions"
 METRIC_SESSION_DURATION = "openai.realtime.client.session.duration"
+METRIC_TRANSCRIPTION_AUDIO = "openai.realtime.client.transcription.billed_audio"

@@ -11,12 +11,23 @@ from opentelemetry_instrumentation_openai_realtime.core.values import as_str, du
 
 from . import braintrust
 from . import semconv as sc
-from .attributes import finish_reason, usage_attributes
+from .attributes import (
+    finish_reason,
+    request_parameters,
+    transcription_usage,
+    transcription_usage_attributes,
+    usage_attributes,
+)
 from .content import config_content
 from .redaction import redact
 
 if TYPE_CHECKING:
-    from opentelemetry_instrumentation_openai_realtime.core.records import Input, Response, ToolCall
+    from opentelemetry_instrumentation_openai_realtime.core.records import (
+        Input,
+        Response,
+        ToolCall,
+        Transcription,
+    )
     from opentelemetry_instrumentation_openai_realtime.core.shared import Shared
 
 
@@ -47,14 +58,21 @@ def session_attributes(
 
 
 def response_attributes(
-    shared: Shared, response_id: str, trigger: str, out_of_band: bool, audio_input: Optional[Input]
+    shared: Shared,
+    response_id: str,
+    trigger: str,
+    out_of_band: bool,
+    audio_input: Optional[Input],
+    overrides: Any = None,
 ) -> dict[str, Any]:
-    """A response span's attributes at its start."""
+    """A response span's attributes at its start (``overrides``: the request parameters its
+    ``response.create`` set, which win over the session's)."""
     attrs: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: sc.OPERATION_CHAT,
         sc.GEN_AI_PROVIDER_NAME: shared.provider,
         sc.GEN_AI_RESPONSE_ID: response_id,
         sc.RESPONSE_TRIGGER: trigger,
+        **request_parameters(shared.config.params, overrides),
     }
     if shared.model:
         attrs[sc.GEN_AI_REQUEST_MODEL] = shared.model
@@ -118,8 +136,8 @@ def tool_attributes(shared: Shared, call: ToolCall, name: str, result: Optional[
         sc.GEN_AI_TOOL_CALL_ID: call.call_id,
         sc.GEN_AI_TOOL_TYPE: call.kind,
     }
-    if call.response_id:
-        attrs[sc.GEN_AI_RESPONSE_ID] = call.response_id
+    if call.response_id:  # not gen_ai.response.id: that names the inference span (the span link)
+        attrs[sc.TOOL_RESPONSE_ID] = call.response_id
     if call.server_label:
         attrs[sc.TOOL_SERVER_LABEL] = call.server_label
     if settings.braintrust:
@@ -162,6 +180,15 @@ def session_end_attributes(
     }
     if reconnects:
         attrs[sc.SESSION_RECONNECTS] = reconnects
+    if counts.transcriptions:
+        attrs[sc.SESSION_TRANSCRIPTIONS] = counts.transcriptions
+    for key, value in (
+        (sc.SESSION_TRANSCRIPTION_INPUT_TOKENS, counts.transcription_input_tokens),
+        (sc.SESSION_TRANSCRIPTION_OUTPUT_TOKENS, counts.transcription_output_tokens),
+        (sc.SESSION_TRANSCRIPTION_SECONDS, counts.transcription_seconds),
+    ):
+        if value is not None:
+            attrs[key] = round(value, 6) if isinstance(value, float) else value
     if code is not None:
         attrs[sc.SESSION_CLOSE_CODE] = code
     if shared.capture and shared.settings.capture.on_spans:
@@ -170,4 +197,84 @@ def session_end_attributes(
         attrs[sc.BT_METADATA] = dumps(braintrust.metadata(shared, input_audio, None, None))
         attrs[sc.BT_INPUT_JSON] = dumps(braintrust.session_input(shared, input_audio))
         attrs[sc.BT_OUTPUT_JSON] = dumps(braintrust.session_output(status, counts))
+    return attrs
+
+
+# --- transcription ---------------------------------------------------------------------------
+
+# a speech_to_text span's own usage: the GenAI names (the span is that model's operation)
+TRANSCRIPTION_USAGE = {
+    "input_tokens": sc.GEN_AI_USAGE_INPUT_TOKENS,
+    "output_tokens": sc.GEN_AI_USAGE_OUTPUT_TOKENS,
+    "audio_tokens": sc.GEN_AI_USAGE_AUDIO_INPUT_TOKENS,
+    "text_tokens": sc.GEN_AI_USAGE_TEXT_INPUT_TOKENS,
+    "seconds": sc.TRANSCRIPTION_SECONDS,
+}
+# the same usage on the response its speech caused: another model's, so never gen_ai.usage.*
+TURN_TRANSCRIPTION_USAGE = {
+    "input_tokens": sc.RESPONSE_INPUT_TRANSCRIPTION_INPUT_TOKENS,
+    "output_tokens": sc.RESPONSE_INPUT_TRANSCRIPTION_OUTPUT_TOKENS,
+    "audio_tokens": sc.RESPONSE_INPUT_TRANSCRIPTION_AUDIO_TOKENS,
+    "text_tokens": sc.RESPONSE_INPUT_TRANSCRIPTION_TEXT_TOKENS,
+    "seconds": sc.RESPONSE_INPUT_TRANSCRIPTION_SECONDS,
+}
+
+
+def transcription_attributes(shared: Shared, transcription: Transcription) -> dict[str, Any]:
+    """A ``speech_to_text`` span's attributes at its start."""
+    attrs: dict[str, Any] = {
+        sc.GEN_AI_OPERATION_NAME: sc.OPERATION_TRANSCRIPTION,
+        sc.GEN_AI_PROVIDER_NAME: shared.provider,
+        sc.ITEM_ID: transcription.item_id,
+    }
+    if transcription.model:
+        attrs[sc.GEN_AI_REQUEST_MODEL] = transcription.model
+    if shared.settings.braintrust:
+        attrs[sc.BT_SPAN_ATTRIBUTES] = braintrust.SPAN_TYPE_LLM
+    return attrs
+
+
+def transcription_done_attributes(
+    shared: Shared,
+    transcription: Transcription,
+    status: str,
+    usage: Any,
+    ttfc: Optional[float],
+    total: Optional[float],
+) -> dict[str, Any]:
+    """A ``speech_to_text`` span's attributes when it ends: status, usage, latencies."""
+    counts = transcription_usage(usage)
+    attrs = transcription_usage_attributes(counts, TRANSCRIPTION_USAGE)
+    attrs[sc.TRANSCRIPTION_STATUS] = status
+    if ttfc is not None:
+        attrs[sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc
+    if total is not None and status == "completed":
+        attrs[sc.TRANSCRIPTION_TIME_TO_COMPLETION] = total
+    if shared.settings.braintrust:
+        metadata: dict[str, Any] = {"provider": shared.provider, "item_id": transcription.item_id}
+        if transcription.model:
+            metadata["model"] = transcription.model
+        if shared.session_id:
+            metadata["session_id"] = shared.session_id
+        attrs[sc.BT_METADATA] = dumps(metadata)
+        attrs[sc.BT_METRICS] = dumps(braintrust.metrics(usage, ttfc))
+    return attrs
+
+
+def turn_transcription_attributes(inputs: list[Input]) -> dict[str, Any]:
+    """The transcription usage of the user audio a response answers (summed over its items),
+    with the transcription model: a separate cost, under ``openai.realtime.response.input.*``."""
+    totals: dict[str, Any] = {}
+    model = None
+    for item in inputs:
+        if item.kind != "audio" or not item.transcription_model:
+            continue
+        model = model or item.transcription_model
+        for key, value in transcription_usage(item.transcription_usage).items():
+            totals[key] = totals.get(key, 0) + value
+    if "seconds" in totals:
+        totals["seconds"] = round(totals["seconds"], 6)
+    attrs = transcription_usage_attributes(totals, TURN_TRANSCRIPTION_USAGE)
+    if model:
+        attrs[sc.RESPONSE_INPUT_TRANSCRIPTION_MODEL] = model
     return attrs

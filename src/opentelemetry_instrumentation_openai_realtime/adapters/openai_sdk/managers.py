@@ -163,12 +163,29 @@ def _exit_session(instance: Any, args: Any) -> None:
     session.close(error=app_error(exc if isinstance(exc, BaseException) else None))
 
 
+def _is_transport_error(exc: BaseException) -> bool:
+    """The socket's own exception (a drop, a close), which reached the app through the SDK."""
+    try:
+        from websockets.exceptions import ConnectionClosed
+    except ImportError:  # pragma: no cover - openai[realtime] brings websockets
+        return False
+    return isinstance(exc, ConnectionClosed)
+
+
 def _failed_exit(instance: Any, args: Any) -> None:
-    """An app exception leaves the block: record it before ``__exit__`` closes the connection
-    (our ``close`` wrapper would otherwise end the session as a normal close)."""
+    """An exception leaves the block: record it before ``__exit__`` closes the connection (our
+    ``close`` wrapper would otherwise end the session as a normal close). Unless the socket raised
+    it, the app ended the session (its own exception, or its task cancelled): ``by_app``."""
     exc = args[1] if len(args) > 1 else None
-    if isinstance(exc, BaseException) and app_error(exc) is not None:
-        _exit_session(instance, args)
+    if not isinstance(exc, BaseException):
+        return
+    if _is_transport_error(exc):
+        if app_error(exc) is not None:
+            _exit_session(instance, args)
+        return
+    session = session_of(instance)
+    if session is not None and not session.closed:
+        session.close(error=app_error(exc), by_app=True)
 
 
 def _exit_sync(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:

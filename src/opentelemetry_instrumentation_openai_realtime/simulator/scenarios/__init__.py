@@ -59,6 +59,7 @@ from .timing import (
     Step,
     Timing,
 )
+from .transcription import real_shapes, recorded_voice_session, transcription_session
 from .turns import barge_in, out_of_band_response, text_turn, tool_turn, voice_turn
 from .user_input import receive_user_audio, receive_user_commit, receive_user_input, receive_user_text
 
@@ -86,16 +87,19 @@ __all__ = [
     "failed_response",
     "interrupted_response",
     "out_of_band_response",
+    "real_shapes",
     "receive_user_audio",
     "receive_user_commit",
     "receive_user_input",
     "receive_user_text",
     "reconnect",
+    "recorded_voice_session",
     "send",
     "sleep",
     "start_session",
     "text_turn",
     "tool_turn",
+    "transcription_session",
     "voice_agent_demo",
     "voice_turn",
     "wait_for_close",

@@ -179,6 +179,7 @@ def barge_in(
     chunk_ms: int = 100,
     finalize: bool = True,
     expect_truncate: bool = True,
+    zero_usage: bool = False,
     timing: Optional[Timing] = None,
 ) -> Step:
     """The user interrupts a spoken answer (server VAD ``interrupt_response``).
@@ -190,7 +191,8 @@ def barge_in(
     ``response.content_part.done``, ``response.output_item.done`` with status ``incomplete``, GA
     ``conversation.item.done``), then ``response.done`` with status ``cancelled`` and
     ``status_details`` ``{"type": "cancelled", "reason": "turn_detected"}`` (the partial item stays in
-    the output). Finally, if ``expect_truncate``, waits for the client's ``conversation.item.truncate``
+    the output; with ``zero_usage`` its usage is all zeros, as recorded barge-ins can report it).
+    Finally, if ``expect_truncate``, waits for the client's ``conversation.item.truncate``
     of the interrupted item and answers ``conversation.item.truncated`` with the same ``item_id``,
     ``content_index`` and ``audio_end_ms``.
 
@@ -220,7 +222,20 @@ def barge_in(
         await conn.send(ev.speech_started(item_id=speech_item, audio_start_ms=conn.input_audio_ms))
         if finalize:
             await message.finish("incomplete")
-        await response.done("cancelled", status_details=ev.cancelled_status_details("turn_detected"))
+        usage = (
+            {
+                "usage": ev.usage(
+                    conn.dialect,
+                    input_text_tokens=0,
+                    input_audio_tokens=0,
+                    output_text_tokens=0,
+                    output_audio_tokens=0,
+                )
+            }
+            if zero_usage
+            else {}
+        )
+        await response.done("cancelled", status_details=ev.cancelled_status_details("turn_detected"), **usage)
         if expect_truncate:
             truncate = await conn.expect("conversation.item.truncate")
             if truncate.get("item_id") != message.item_id:
