@@ -366,6 +366,13 @@ def test_delta_reader_declines_what_it_cannot_read_exactly(frame: bytes) -> None
         (b'{"type":"input_audio_buffer.append","audio":"AAAA', None),
         (b'{"type":"input_audio_buffer.append","audio":4}', None),
         (memoryview(b'{"audio":"AAAA"}'), None),
+        # found by the differential test: non-ASCII bytes were counted as characters
+        (
+            '{"type":"input_audio_buffer.append","audio":"\u00e9 \u4f60"}'.encode("unicode_escape").decode(),
+            None,
+        ),
+        ('{"type":"input_audio_buffer.append","audio":"é 你好 🎤"}'.encode(), None),
+        ('{"type":"input_audio_buffer.append","audio":"é 你"}', (4, " 你")),  # str: characters
     ],
 )
 def test_string_length_reads_plain_values_only(frame: Any, expected: Any) -> None:

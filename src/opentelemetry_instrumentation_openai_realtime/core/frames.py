@@ -64,11 +64,15 @@ def _string_span(data: Frame, key: str) -> Optional[tuple[Any, int, int]]:
 
 
 def string_length(data: Frame, key: str) -> Optional[tuple[int, str]]:
-    """Length of a base64 value ``"key":"..."`` and its last two characters, without copying it."""
+    """Length of a base64 value ``"key":"..."`` and its last two characters, without copying it;
+    ``None`` (parse the frame) when it is escaped or, in bytes, not ASCII (then not base64, and its
+    length in bytes is not its length in characters)."""
     span = _string_span(data, key)
     if span is None:
         return None
     frame, start, end = span
+    if not isinstance(frame, str) and not frame.isascii():
+        return None
     tail = frame[max(start, end - 2) : end]
     return end - start, tail if isinstance(tail, str) else bytes(tail).decode("ascii", "replace")
 
