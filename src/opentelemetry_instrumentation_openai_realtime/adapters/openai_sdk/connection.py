@@ -8,7 +8,6 @@ import inspect
 import logging
 from typing import Any, Callable, Optional
 
-from opentelemetry_instrumentation_openai_realtime.adapters._inline import with_hooks
 from opentelemetry_instrumentation_openai_realtime.adapters._patching import (
     SESSION_ATTR,
     session_of,
@@ -80,10 +79,7 @@ def _received(connection: Any, data: Any, api: str) -> Any:
 
 def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
     def make(call: Callable[..., Any]) -> Any:
-        inlined = with_hooks(call, _received, _on_recv_error, api)
-        if inlined is not None:  # the SDK's own body with our hooks: no call layer per frame
-            return inlined
-        if _takes_self_only(call):
+        if _takes_self_only(call):  # the SDK's signature: no *args, **kwargs packing per frame
 
             def recv_bytes_self(self: Any) -> Any:
                 try:
@@ -112,10 +108,7 @@ def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
 
 def _recv_async(api: str) -> Callable[[Callable[..., Any]], Any]:
     def make(call: Callable[..., Any]) -> Any:
-        inlined = with_hooks(call, _received, _on_recv_error, api)
-        if inlined is not None:  # the SDK's own body with our hooks: one coroutine per frame, not two
-            return inlined
-        if _takes_self_only(call):
+        if _takes_self_only(call):  # the SDK's signature: no *args, **kwargs packing per frame
 
             async def recv_bytes_self(self: Any) -> Any:
                 try:
