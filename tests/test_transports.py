@@ -190,3 +190,24 @@ def test_an_app_exception_in_the_block_fails_the_session(instrumented):
     (session,) = _sessions(pipeline)
     assert session.status.status_code is StatusCode.ERROR
     assert session.attributes["error.type"] == "ValueError"
+
+
+@pytest.mark.timeout(90)
+def test_the_transports_benchmark_produces_numbers(capsys):
+    """``python -m benchmarks.transports`` cannot rot (nothing is asserted about the figures)."""
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from benchmarks import transports
+
+    libraries = "websockets-asyncio,websockets-sync" + (",aiohttp" if has_aiohttp() else "")
+    args = ["--frames", "300", "--rounds", "1", "--connects", "5", "--libraries", libraries]
+    assert transports.main(args) == 0
+    out = capsys.readouterr().out
+    for library in libraries.split(","):
+        (line,) = [row for row in out.splitlines() if row.startswith(library)]
+        assert len(line.split()) == 6
+    assert "CPU per connection" in out
