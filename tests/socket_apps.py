@@ -14,7 +14,11 @@ from typing import Any, Optional
 
 from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator
 
-from .sdk_app import APPEND, MODEL, USER_TEXT, conversation, session_update
+from .sdk_app import APIS, APPEND, MODEL, USER_TEXT, conversation, session_update
+
+#: the protocol the socket apps speak by default: GA where the installed SDK has its types (the
+#: simulator validates every event against them), else beta (openai < 1.103)
+API = "ga" if "ga" in APIS else "beta"
 
 SECRET_KEY = "sk-socket-SECRET-1234567890"
 EPHEMERAL = "ek_socket_SECRET_abcdef"
@@ -26,7 +30,7 @@ class SocketPath:
     reader: str  # websockets: recv | iterate | stream; aiohttp: receive | receive_str | ... | iterate
     sender: str  # websockets: str | bytes; aiohttp: send_str | send_json | send_bytes | send_frame
     entry: str  # "context" (async with / with) | "await" (plain await or call, then close()) | "module"
-    api: str = "ga"
+    api: str = API
 
     @property
     def id(self) -> str:
@@ -81,6 +85,8 @@ def websocket_paths() -> list[SocketPath]:
 
 
 def aiohttp_paths() -> list[SocketPath]:
+    if not has_aiohttp():
+        return []
     paths = [
         SocketPath("aiohttp", "iterate", "send_str", "context"),
         SocketPath("aiohttp", "receive", "send_json", "await"),

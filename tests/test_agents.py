@@ -17,10 +17,13 @@ from opentelemetry.trace import StatusCode
 
 from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, scenarios
 
-pytestmark = pytest.mark.agents
+try:
+    import agents
+    from agents import realtime
+except ImportError:  # not in this matrix cell: the tests are deselected there (marker "agents")
+    agents = realtime = None
 
-agents = pytest.importorskip("agents")
-realtime = pytest.importorskip("agents.realtime")
+pytestmark = [pytest.mark.agents, pytest.mark.skipif(agents is None, reason="openai-agents is not installed")]
 
 WEATHER_ARGS = '{"city": "Paris"}'
 SECRET = "sk-agents-SECRET-0987654321"

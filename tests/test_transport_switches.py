@@ -14,7 +14,7 @@ from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrume
 from opentelemetry_instrumentation_openai_realtime.config import Settings
 
 from .sdk_app import APIS, Path, run
-from .socket_apps import SocketPath, has_aiohttp
+from .socket_apps import API, SocketPath, has_aiohttp
 from .socket_apps import run as run_socket
 from .test_sdk_paths import check_trace
 
@@ -160,9 +160,9 @@ def test_a_socket_outliving_uninstrument_keeps_working_untraced(pipeline):
     received = []
 
     async def main():
-        sim = RealtimeSimulator(scenarios.compose(scenarios.voice_turn(appends=3)))
+        sim = RealtimeSimulator(scenarios.compose(scenarios.voice_turn(appends=3)), dialect=API)
         async with sim, connect(f"{sim.ws_url}?model=m") as ws:
-            await ws.send(json.dumps(session_update("ga")))
+            await ws.send(json.dumps(session_update(API)))
             received.append(json.loads(await ws.recv()))
             instrumentor.uninstrument()
             for _ in range(3):

@@ -14,7 +14,8 @@ from opentelemetry.trace import StatusCode
 from opentelemetry_instrumentation_openai_realtime import get_session
 from opentelemetry_instrumentation_openai_realtime.simulator import RealtimeSimulator, scenarios
 
-from .socket_apps import SocketPath, aiohttp_paths, has_aiohttp, run, websocket_paths
+from .sdk_app import APIS
+from .socket_apps import API, SocketPath, aiohttp_paths, has_aiohttp, run, websocket_paths
 from .test_sdk_paths import check_trace
 
 pytestmark = pytest.mark.transports
@@ -179,7 +180,7 @@ def test_an_app_exception_in_the_block_fails_the_session(instrumented):
     pipeline = instrumented()
 
     async def main():
-        sim = RealtimeSimulator(scenarios.text_turn())
+        sim = RealtimeSimulator(scenarios.text_turn(), dialect=API)
         async with sim:
             with pytest.raises(ValueError, match="app bug"):
                 async with connect(f"{sim.ws_url}?model=m") as ws:
@@ -211,3 +212,80 @@ def test_the_transports_benchmark_produces_numbers(capsys):
         (line,) = [row for row in out.splitlines() if row.startswith(library)]
         assert len(line.split()) == 6
     assert "CPU per connection" in out
+
+
+def _tree(pipeline):
+    """The span tree as comparable data: names, kinds, parents, status and attributes, timings and
+    the server's port aside."""
+
+    def stable(key, value):
+        if key == "braintrust.metrics":
+            metrics = json.loads(value)
+            return json.dumps({k: v for k, v in metrics.items() if "time" not in k}, sort_keys=True)
+        return value
+
+    timing = ("latency", "time_to_first", "duration", "server.port")
+    spans = sorted(pipeline.spans(), key=lambda s: s.start_time)
+    index = {s.context.span_id: i for i, s in enumerate(spans)}
+    return [
+        (
+            s.name,
+            s.kind,
+            index.get(s.parent.span_id) if s.parent else None,
+            s.status.status_code,
+            {k: stable(k, v) for k, v in s.attributes.items() if not any(t in k for t in timing)},
+            [e.name for e in s.events],
+        )
+        for s in spans
+    ]
+
+
+@pytest.mark.sdk
+@pytest.mark.parametrize("api", APIS)
+@pytest.mark.parametrize("capture", ["NO_CONTENT", "SPAN_AND_EVENT"])
+def test_the_sdk_and_raw_websockets_give_the_same_trace(api, capture):
+    """The same conversation played through the openai SDK and through raw websockets gives the
+    same span tree and attributes (timings aside): one core, whatever the transport."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from opentelemetry_instrumentation_openai_realtime import OpenAIRealtimeInstrumentor
+
+    from .conftest import Pipeline
+    from .sdk_app import Path
+    from .sdk_app import run as run_sdk
+
+    trees = []
+    for play in (
+        lambda: run_sdk(
+            Path(api, "async", "iterate", "send_raw" if _has_send_raw(api) else "send", "context")
+        ),
+        lambda: run(SocketPath("asyncio", "iterate", "str", "context", api=api)),
+    ):
+        recorded = Pipeline()
+        recorded.exporter = InMemorySpanExporter()
+        recorded.tracer_provider = TracerProvider()
+        recorded.tracer_provider.add_span_processor(SimpleSpanProcessor(recorded.exporter))
+        instrumentor = OpenAIRealtimeInstrumentor()
+        instrumentor.instrument(
+            tracer_provider=recorded.tracer_provider,
+            meter_provider=recorded.meter_provider,
+            logger_provider=recorded.logger_provider,
+            capture_content=capture,
+        )
+        try:
+            _, sim = play()
+        finally:
+            instrumentor.uninstrument()
+        assert sim.errors == []
+        trees.append(_tree(recorded))
+    sdk, raw = trees
+    assert len(sdk) == 3  # the session and two responses
+    assert raw == sdk
+
+
+def _has_send_raw(api):
+    from .sdk_app import _has
+
+    return _has(api, "AsyncRealtimeConnection", "send_raw")
