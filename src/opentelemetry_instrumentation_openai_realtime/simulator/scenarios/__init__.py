@@ -59,6 +59,7 @@ from .timing import (
     Step,
     Timing,
 )
+from .translation import translation_stream
 from .turns import barge_in, out_of_band_response, text_turn, tool_turn, voice_turn
 from .user_input import receive_user_audio, receive_user_commit, receive_user_input, receive_user_text
 
@@ -96,6 +97,7 @@ __all__ = [
     "start_session",
     "text_turn",
     "tool_turn",
+    "translation_stream",
     "voice_agent_demo",
     "voice_turn",
     "wait_for_close",
