@@ -168,7 +168,8 @@ def test_entry_point_loads_the_instrumentor():
     assert OpenAIRealtimeInstrumentor()._check_dependency_conflicts() is None
     from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
 
-    assert get_dist_dependency_conflicts(entry.dist) is None
+    dist = metadata.distribution("opentelemetry-instrumentation-openai-realtime")  # entry.dist: 3.10+
+    assert get_dist_dependency_conflicts(dist) is None
 
 
 def test_a_missing_transport_library_is_no_conflict_but_all_missing_is():

@@ -10,6 +10,7 @@ adapter (one session).
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 
 import openai
@@ -23,10 +24,15 @@ from opentelemetry_instrumentation_openai_realtime.simulator.events import audio
 MODEL = "gpt-realtime-translate"
 CHUNK = audio_chunk(200)
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(openai.AsyncOpenAI(api_key="x").realtime, "translations"),
-    reason="openai < 3.34 has no translations client",
-)
+
+def _has_translations() -> bool:
+    try:
+        return importlib.util.find_spec("openai.resources.realtime.translations") is not None
+    except ImportError:  # openai < 1.103: no openai.resources.realtime
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _has_translations(), reason="openai < 3.34 has no translations client")
 
 
 async def _sdk_app(sim: RealtimeSimulator, appends: int) -> list[str]:

@@ -21,6 +21,8 @@ from .test_sdk_paths import check_trace
 # (module, class, attribute) the socket adapters wrap
 SOCKET_TARGETS = [
     ("websockets.asyncio.client", "ClientConnection", "handshake"),
+    ("websockets.asyncio.client", "connect", "__aexit__"),
+    ("websockets.legacy.client", "Connect", "__aexit__"),
     ("websockets.sync.client", "ClientConnection", "handshake"),
     ("websockets.legacy.client", "WebSocketClientProtocol", "handshake"),
     ("aiohttp.client", "ClientSession", "_ws_connect"),

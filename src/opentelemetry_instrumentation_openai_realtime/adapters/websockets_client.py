@@ -10,7 +10,8 @@ the legacy ``websockets.legacy.client.connect`` / ``websockets.client.connect``)
 - ``websockets.sync.client.ClientConnection.handshake`` (threads, 13+);
 - ``websockets.legacy.client.WebSocketClientProtocol.handshake`` (the legacy asyncio client).
 
-Only that method is wrapped. When the URL is a Realtime endpoint (``_endpoints.py``) the session
+Only that method is wrapped (and the asyncio ``connect`` objects' ``__aexit__``, to see an app
+exception leave the block). When the URL is a Realtime endpoint (``_endpoints.py``) the session
 starts before the handshake, and once connected the connection gets a subclass of its class
 (same name) whose ``recv``, ``recv_streaming``, iteration (which calls ``recv``), ``send``,
 ``close`` and ``__exit__``/``__aexit__`` record frames; any other socket keeps its class and
@@ -42,6 +43,8 @@ def install() -> None:
 
 def _patch_asyncio(module: Any) -> None:
     wrap(module, "ClientConnection", "handshake", _handshake_async)
+    # before 17, ``async with connect(...)`` closes the connection without its ``__aexit__``
+    wrap(module, "connect", "__aexit__", _connect_exit)
 
 
 def _patch_sync(module: Any) -> None:
@@ -50,6 +53,17 @@ def _patch_sync(module: Any) -> None:
 
 def _patch_legacy(module: Any) -> None:
     wrap(module, "WebSocketClientProtocol", "handshake", _handshake_legacy)
+    wrap(module, "Connect", "__aexit__", _connect_exit)
+
+
+async def _connect_exit(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    """``connect(...).__aexit__``: an app exception leaving the block fails the session (the
+    connection's own ``__aexit__`` is not called by every version)."""
+    exc = args[1] if len(args) > 1 else kwargs.get("exc_value")
+    connection = instance.__dict__.get("connection") or instance.__dict__.get("protocol")
+    if connection is not None and isinstance(exc, BaseException):
+        _sockets.app_failed(connection, app_error(exc))
+    return await wrapped(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------- handshakes
