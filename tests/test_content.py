@@ -276,6 +276,17 @@ async def test_no_secret_ever_reaches_telemetry_or_logs(instrumented, api, caplo
                     break
     assert sim.errors == []
     assert any(SECRETS[0] in str(h) for h in sim.request_headers)  # the SDK did send it
+    blob = _everything_recorded(pipeline, caplog)
+    assert "gen_ai.tool.definitions" in blob or api == "beta"
+    for secret in SECRETS:
+        assert secret not in blob, secret
+    assert "Bearer" not in blob
+    (root,) = pipeline.by_op("realtime_session")
+    assert root.attributes["server.address"] == "127.0.0.1"
+
+
+def _everything_recorded(pipeline, caplog) -> str:
+    """Every span name, attribute, event, log record, metric point and our own log line, as text."""
     dumps = []
     for span in pipeline.spans():
         dumps.append(json.dumps(dict(span.attributes), default=str))
@@ -287,10 +298,38 @@ async def test_no_secret_ever_reaches_telemetry_or_logs(instrumented, api, caplo
         dumps.extend(json.dumps(dict(p.attributes), default=str) for p in points)
     ours = [r for r in caplog.records if r.name.startswith("opentelemetry_instrumentation_openai_realtime")]
     dumps.extend(r.getMessage() + str(r.exc_info) for r in ours)
-    blob = "\n".join(dumps)
-    assert "gen_ai.tool.definitions" in blob or api == "beta"
-    for secret in SECRETS:
-        assert secret not in blob, secret
-    assert "Bearer" not in blob
+    return "\n".join(dumps)
+
+
+@pytest.mark.transports
+@pytest.mark.parametrize("library", ["asyncio", "sync", "legacy", "aiohttp"])
+def test_no_secret_of_a_socket_url_headers_or_subprotocols_reaches_telemetry(instrumented, library, caplog):
+    """Raw sockets carry keys in the URL query (``api_key``, an ephemeral ``ek_`` client secret),
+    the user info, ``Authorization`` and ``api-key`` headers and the browser-style
+    ``openai-insecure-api-key.<key>`` subprotocol: none of it is recorded, in any capture mode."""
+    from .socket_apps import SocketPath, has_aiohttp, has_legacy
+    from .socket_apps import run as run_socket
+
+    if (library == "legacy" and not has_legacy()) or (library == "aiohttp" and not has_aiohttp()):
+        pytest.skip(f"{library} is not installed")
+    caplog.set_level(logging.DEBUG)
+    pipeline = instrumented(capture_content="SPAN_AND_EVENT", capture_audio=True)
+    headers = {
+        "Authorization": f"Bearer {SECRETS[0]}",
+        "api-key": SECRETS[0],
+        "Sec-WebSocket-Protocol": f"realtime, openai-insecure-api-key.{SECRETS[0]}",
+    }
+    query = f"model={MODEL}&api_key={SECRETS[0]}&client_secret={SECRETS[1]}&password={SECRETS[2]}"
+    reader = "receive" if library == "aiohttp" else "recv"
+    sender = "send_str" if library == "aiohttp" else "str"
+    talk, sim = run_socket(SocketPath(library, reader, sender, "context"), query=query, headers=headers)
+    assert sim.errors == [] and len(talk.events) > 10
+    assert SECRETS[1] in sim.request_paths[0] and SECRETS[0] in str(sim.request_headers[0])  # they were sent
     (root,) = pipeline.by_op("realtime_session")
     assert root.attributes["server.address"] == "127.0.0.1"
+    assert len(pipeline.by_op("chat")) == 2
+    blob = _everything_recorded(pipeline, caplog)
+    assert "gen_ai.input.messages" in blob  # content capture was on
+    for secret in SECRETS:
+        assert secret not in blob, secret
+    assert "Bearer" not in blob and "insecure-api-key" not in blob and "client_secret" not in blob

@@ -98,6 +98,20 @@ def _rare_paths(make_session, clock) -> None:
     )
     session.server_event(created("resp_4"))
     session.close(code=1006, error=ConnectionResetError("drop"))
+    # a translation session (/v1/realtime/translations)
+    translation = make_session(capture_content="SPAN_AND_EVENT")
+    translation.server_event(
+        {
+            "type": "session.created",
+            "session": {"id": "s", "type": "translation", "audio": {"output": {"language": "es"}}},
+        }
+    )
+    translation.client_event({"type": "session.input_audio_buffer.append", "audio": "AAAA"})
+    clock.advance(200)
+    translation.server_event({"type": "session.input_transcript.delta", "delta": "Hola"})
+    translation.server_event({"type": "session.output_transcript.delta", "delta": "Hello"})
+    translation.server_event({"type": "session.output_audio.delta", "delta": "AAAA"})
+    translation.close(code=1000)
 
 
 def _transcription_paths(make_session, clock) -> None:

@@ -163,7 +163,22 @@ def test_entry_point_loads_the_instrumentor():
     )
     (entry,) = [ep for ep in group if ep.name == "openai_realtime"]
     assert entry.load() is OpenAIRealtimeInstrumentor
-    assert "openai >= 1.58" in OpenAIRealtimeInstrumentor().instrumentation_dependencies()
+    # any one transport library is enough: openai, websockets or aiohttp
+    assert OpenAIRealtimeInstrumentor().instrumentation_dependencies() == ()
+    assert OpenAIRealtimeInstrumentor()._check_dependency_conflicts() is None
+    from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
+
+    dist = metadata.distribution("opentelemetry-instrumentation-openai-realtime")  # entry.dist: 3.10+
+    assert get_dist_dependency_conflicts(dist) is None
+
+
+def test_a_missing_transport_library_is_no_conflict_but_all_missing_is():
+    from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+    from opentelemetry_instrumentation_openai_realtime.package import _instruments_any
+
+    assert get_dependency_conflicts((), [*_instruments_any, "not-a-package-xyz >= 1"]) is None
+    assert get_dependency_conflicts((), ["not-a-package-xyz >= 1", "nor-this-one-xyz"]) is not None
 
 
 @pytest.mark.parametrize("api", APIS)

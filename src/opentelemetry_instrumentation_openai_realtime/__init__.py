@@ -10,16 +10,20 @@ One line::
 
     OpenAIRealtimeInstrumentor().instrument(tracer_provider=..., meter_provider=...)
 
-Every realtime connection opened through the openai SDK (``client.realtime.connect`` or
-``client.beta.realtime.connect``, sync or async) then becomes one ``realtime_session {model}``
-span, with a ``chat {model}`` span per model response and an ``execute_tool {name}`` span per
-function call the app answered. ``uninstrument()`` puts the SDK back as it was.
+Every realtime connection then becomes one ``realtime_session {model}`` span, with a
+``chat {model}`` span per model response and an ``execute_tool {name}`` span per function call the
+app answered, whichever way the app talks (``docs/transports.md``): the openai SDK
+(``client.realtime.connect`` or ``client.beta.realtime.connect``, sync or async), or a socket it
+opens itself with ``websockets`` (asyncio, sync, legacy; openai-agents, Pipecat, relays) or
+``aiohttp`` (LiveKit). ``uninstrument()`` puts every library back as it was.
 
 Options of ``instrument()`` (each also an environment variable, see ``docs/configuration.md``):
 ``capture_content`` (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``), ``braintrust``,
 ``capture_audio``, ``max_content_length``, ``max_audio_bytes``, ``transcript_wait_seconds``,
-``redact`` (a ``(kind, text) -> text | None`` hook), and ``tracer_provider``,
-``meter_provider``, ``logger_provider``.
+``redact`` (a ``(kind, text) -> text | None`` hook), ``disabled_transports``
+(``OTEL_INSTRUMENTATION_OPENAI_REALTIME_DISABLED_TRANSPORTS``: ``openai``, ``websockets``,
+``aiohttp``), ``url_prefixes`` (``OTEL_INSTRUMENTATION_OPENAI_REALTIME_URL_PREFIXES``), and
+``tracer_provider``, ``meter_provider``, ``logger_provider``.
 
 To parent your own spans (a retrieval, a tool implementation) under the session or the response
 in flight::
@@ -43,7 +47,7 @@ from . import adapters
 from .adapters._patching import session_of
 from .config import CaptureMode, Settings
 from .core.session import RealtimeSession, SessionState
-from .package import _instruments
+from .package import _instruments, _instruments_any
 from .telemetry.instruments import Telemetry
 from .version import __version__
 
@@ -63,10 +67,20 @@ _logger = logging.getLogger(__name__)
 
 
 class OpenAIRealtimeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
-    """Instrument the openai SDK's Realtime connections (beta and GA, sync and async)."""
+    """Instrument Realtime connections: the openai SDK's (beta and GA, sync and async) and the
+    sockets apps open with ``websockets`` or ``aiohttp``."""
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
+
+    def _check_dependency_conflicts(self) -> Any:
+        """Any one of openai, websockets and aiohttp is enough (each is a transport)."""
+        try:
+            from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+            return get_dependency_conflicts(_instruments, _instruments_any)
+        except TypeError:  # an opentelemetry-instrumentation older than "any" dependencies
+            return None
 
     def _instrument(self, **kwargs: Any) -> None:
         settings = Settings.from_options(kwargs)

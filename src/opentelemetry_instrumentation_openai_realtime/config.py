@@ -24,6 +24,8 @@ ENV_CAPTURE_AUDIO = "OTEL_INSTRUMENTATION_OPENAI_REALTIME_CAPTURE_AUDIO"
 ENV_MAX_CONTENT_LENGTH = "OTEL_INSTRUMENTATION_OPENAI_REALTIME_MAX_CONTENT_LENGTH"
 ENV_MAX_AUDIO_BYTES = "OTEL_INSTRUMENTATION_OPENAI_REALTIME_MAX_AUDIO_BYTES"
 ENV_TRANSCRIPT_WAIT = "OTEL_INSTRUMENTATION_OPENAI_REALTIME_TRANSCRIPT_WAIT_SECONDS"
+ENV_DISABLED_TRANSPORTS = "OTEL_INSTRUMENTATION_OPENAI_REALTIME_DISABLED_TRANSPORTS"
+ENV_URL_PREFIXES = "OTEL_INSTRUMENTATION_OPENAI_REALTIME_URL_PREFIXES"
 
 DEFAULT_MAX_CONTENT_LENGTH = 16_384
 DEFAULT_MAX_AUDIO_BYTES = 2_000_000
@@ -194,6 +196,49 @@ class _Options:
         return None
 
 
+#: the transports ``disabled_transports`` can name (``adapters.ADAPTERS``' names)
+TRANSPORTS = ("openai", "websockets", "aiohttp")
+
+
+def _word_list(value: Any) -> tuple[str, ...]:
+    """A comma-separated string, or an iterable of strings, as a tuple of non-empty stripped words."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(word for word in (str(item).strip() for item in items) if word)
+
+
+def _transports(options: Mapping[str, Any], env: Mapping[str, str]) -> frozenset[str]:
+    """The transports switched off; a name that is no transport is said (WARNING) and ignored."""
+    value = options.get("disabled_transports")
+    source = "instrument(disabled_transports=...)"
+    if value is None:
+        value, source = env.get(ENV_DISABLED_TRANSPORTS) or "", ENV_DISABLED_TRANSPORTS
+    try:
+        names = {word.lower() for word in _word_list(value)}
+    except TypeError:
+        names = {"?"}
+    unknown = sorted(names - set(TRANSPORTS))
+    if unknown:
+        _logger.warning(
+            "%s: invalid value %r (unknown transport %s; expected some of %s); ignoring it",
+            source,
+            value,
+            ", ".join(unknown),
+            ", ".join(TRANSPORTS),
+        )
+    return frozenset(names & set(TRANSPORTS))
+
+
+def _url_prefixes(options: Mapping[str, Any], env: Mapping[str, str]) -> tuple[str, ...]:
+    value = options.get("url_prefixes")
+    if value is None:
+        value = env.get(ENV_URL_PREFIXES) or ""
+    try:
+        return _word_list(value)
+    except TypeError:
+        _logger.warning("instrument(url_prefixes=...): invalid value %r; ignoring it", value)
+        return ()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings for one ``instrument()`` call."""
@@ -205,6 +250,8 @@ class Settings:
     max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES
     transcript_wait_seconds: float = DEFAULT_TRANSCRIPT_WAIT_SECONDS
     redact: Optional[Redactor] = None
+    disabled_transports: frozenset[str] = frozenset()
+    url_prefixes: tuple[str, ...] = ()
 
     @classmethod
     def from_options(
@@ -216,7 +263,8 @@ class Settings:
         and what is used instead: the default, or the minimum for a number below it. An
         unrecognised capture mode never turns capture on.
         """
-        read = _Options(options, os.environ if environ is None else environ)
+        env = os.environ if environ is None else environ
+        read = _Options(options, env)
         return cls(
             capture=read.capture("capture_content", ENV_CAPTURE_CONTENT),
             braintrust=read.boolean("braintrust", ENV_BRAINTRUST, True),
@@ -236,4 +284,6 @@ class Settings:
                 "transcript_wait_seconds", ENV_TRANSCRIPT_WAIT, DEFAULT_TRANSCRIPT_WAIT_SECONDS, 0
             ),
             redact=read.redactor(),
+            disabled_transports=_transports(options, env),
+            url_prefixes=_url_prefixes(options, env),
         )

@@ -3,24 +3,28 @@ connection in the library the app uses and hands them to the core (``core.sessio
 following the contract in ``docs/architecture.md``; what every adapter shares (wrapping and
 restoring methods, import hooks, attaching sessions) is in ``_patching.py``.
 
-Today: the openai SDK's realtime clients (``openai_sdk``).
+Today: the openai SDK's realtime clients (``openai_sdk``), and the sockets apps and frameworks open
+themselves with ``websockets`` (``websockets_client``) or ``aiohttp`` (``aiohttp_client``). Each has
+a ``NAME``, which ``disabled_transports`` switches off.
 """
 
 from __future__ import annotations
 
 from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import Telemetry
 
-from . import _patching, openai_sdk
+from . import _patching, aiohttp_client, openai_sdk, websockets_client
 
-#: every adapter, each a module with ``install()``
-ADAPTERS = (openai_sdk,)
+#: every adapter, each a module with ``NAME`` and ``install()``
+ADAPTERS = (openai_sdk, websockets_client, aiohttp_client)
 
 
 def install(telemetry: Telemetry) -> None:
     """Install every adapter: each wraps its library's modules when the app imports them."""
     _patching.begin(telemetry)
+    disabled = telemetry.settings.disabled_transports
     for adapter in ADAPTERS:
-        adapter.install()
+        if adapter.NAME not in disabled:
+            adapter.install()
 
 
 def uninstall() -> None:

@@ -9,10 +9,13 @@ exceptions, same cancellation); our own failures are caught and logged at debug 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
 import types
 import weakref
+from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
 from opentelemetry import context as otel_context
@@ -178,3 +181,52 @@ def app_error(exc: Optional[BaseException]) -> Optional[BaseException]:
     if exc is None or type(exc).__name__ in _BENIGN:
         return None
     return exc
+
+
+# ---------------------------------------------------------------------------- one socket, one session
+
+_owned: contextvars.ContextVar[bool] = contextvars.ContextVar("otel_realtime_socket_owned", default=False)
+
+
+@contextlib.contextmanager
+def opening_owned_socket() -> Iterator[None]:
+    """An adapter that traces a connection itself (the openai SDK's) opens its socket inside this
+    block: the socket-level adapters (websockets, aiohttp) leave that socket alone, so one socket
+    is one session. A context variable: it holds for the task or thread that opens the socket."""
+    token = _owned.set(True)
+    try:
+        yield
+    finally:
+        _owned.reset(token)
+
+
+def socket_owned() -> bool:
+    """Whether the socket being opened now is traced by another adapter."""
+    return _owned.get()
+
+
+# ---------------------------------------------------------------------------- per-connection classes
+
+_swapped: dict[tuple[type, str], type] = {}
+
+
+def swap_class(connection: Any, kind: str, methods: Callable[[type], dict[str, Any]]) -> bool:
+    """Give one connection a subclass of its class whose ``methods(base)`` record its frames, so
+    that only realtime connections pay per message (every other connection keeps its class). The
+    subclass keeps the class's name and module; it is made once per class and ``kind``. ``False``
+    if the class cannot be swapped (the connection is then left as it is)."""
+    cls = type(connection)
+    if getattr(cls, "_otel_traced", False):
+        return True
+    try:
+        traced = _swapped.get((cls, kind))
+        if traced is None:
+            namespace = dict(methods(cls))
+            namespace.update(__module__=cls.__module__, __qualname__=cls.__qualname__, _otel_traced=True)
+            traced = type(cls.__name__, (cls,), namespace)
+            _swapped[(cls, kind)] = traced
+        connection.__class__ = traced
+        return True
+    except Exception:
+        _logger.debug("cannot trace a %s connection", cls.__name__, exc_info=True)
+        return False

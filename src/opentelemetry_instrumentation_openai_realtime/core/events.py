@@ -62,6 +62,10 @@ HANDLED = frozenset(
         "response.function_call_arguments.done",
         "response.done",
         "error",
+        # translation sessions
+        "session.output_audio.delta",
+        "session.output_transcript.delta",
+        "session.input_transcript.delta",
     )
 )
 
@@ -79,6 +83,7 @@ UNREAD = (
     "output_audio_buffer.started",
     "output_audio_buffer.stopped",
     "output_audio_buffer.cleared",
+    "session.closed",
 )
 
 

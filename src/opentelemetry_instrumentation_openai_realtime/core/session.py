@@ -53,6 +53,7 @@ from .outputs import Outputs
 from .shared import Clock, Shared
 from .tools import Tools
 from .transcription import Transcriptions
+from .translation import Translation
 from .turns import Turns
 from .values import as_mapping, to_dict
 
@@ -109,6 +110,7 @@ class RealtimeSession:
         inputs.turns, inputs.tools, inputs.audio = turns, tools, audio
         inputs.transcriptions, transcriptions.inputs = transcriptions, inputs
         self._lifecycle = Lifecycle(shared, turns, tools, audio, transcriptions, self._started)
+        self._translation = Translation(shared, audio)
         self._held = turns.held  # (the same list, read on the hot path)
         self._handlers = self._routes()
         self.span: Span = telemetry.tracer.start_span(
@@ -127,10 +129,15 @@ class RealtimeSession:
     def _routes(self) -> dict[str, Handler]:
         """Server event name (GA; beta names through ``events.ALIASES``) -> its handler."""
         turns, outputs, inputs, audio = self._turns, self._outputs, self._inputs, self._audio
-        lifecycle = self._lifecycle
+        lifecycle, translation = self._lifecycle, self._translation
+
+        def on_session(event: dict[str, Any], now: int) -> None:
+            lifecycle.on_session(event, now)
+            translation.on_session(event, now)  # a translation session's own configuration
+
         routes: dict[str, Handler] = {
-            "session.created": lifecycle.on_session,
-            "session.updated": lifecycle.on_session,
+            "session.created": on_session,
+            "session.updated": on_session,
             "conversation.created": lifecycle.on_conversation_created,
             "input_audio_buffer.speech_started": inputs.on_speech_started,
             "input_audio_buffer.speech_stopped": inputs.on_speech_stopped,
@@ -149,6 +156,9 @@ class RealtimeSession:
             routes[name] = outputs.on_text_delta
         for name in events.TEXT_DONE:
             routes[name] = outputs.on_text_done
+        routes["session.output_audio.delta"] = translation.on_output_audio
+        routes["session.output_transcript.delta"] = translation.on_transcript
+        routes["session.input_transcript.delta"] = translation.on_transcript
         for suffix in ("completed", "delta", "segment", "failed"):
             routes["conversation.item.input_audio_transcription." + suffix] = self._transcriptions.on_event
         return routes
@@ -347,6 +357,7 @@ class RealtimeSession:
             with self._lock:
                 if self.state is SessionState.CLOSED:
                     return
+                self._translation.finish()
                 self._lifecycle.finish(code, error, error_type, self._clock(), by_app)
                 self._transition(SessionState.CLOSED)
         except Exception:
@@ -408,6 +419,8 @@ class RealtimeSession:
             self._inputs.on_client_commit(now)
         elif type_ == "session.update" and self._s.capture:
             self._lifecycle.on_client_update(event)
+        elif type_ == "session.input_audio_buffer.append":
+            self._translation.on_append(event, now)
 
 
 def base64_size(audio: str) -> int:

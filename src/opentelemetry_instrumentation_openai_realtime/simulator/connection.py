@@ -76,6 +76,8 @@ class SimConnection:
             for key, values in urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).items()
         }
         self.model: str = self.query.get("model") or _DEFAULT_MODELS[self.dialect]
+        self.translation = urllib.parse.urlsplit(path).path.rstrip("/").endswith("/realtime/translations")
+        """A translation session (``.../realtime/translations``): its events are validated as such."""
         self.validate = simulator.validate
         self.auto_respond = simulator.auto_respond
         self.timeout = simulator.timeout
@@ -152,7 +154,7 @@ class SimConnection:
         ordered: Event = {"type": type_, "event_id": event_id, **fields}
         if self.validate:
             try:
-                validate_server_event(ordered, self.dialect)
+                validate_server_event(ordered, self.dialect, translation=self.translation)
             except Exception as exc:
                 self._sim._record_error(exc)
                 raise

@@ -409,13 +409,19 @@ def obfuscation(n: int) -> str:
 def merge_session(session: Mapping[str, Any], update: Mapping[str, Any]) -> Event:
     """Return ``session`` with the ``session`` payload of a client ``session.update`` merged in.
 
-    Nested objects are merged recursively; any other value (including lists and ``None``) replaces the
-    current one. Neither argument is modified.
+    Nested objects are merged recursively, unless the update names another ``type`` (another member
+    of a tagged union, e.g. ``turn_detection`` from ``server_vad`` to ``semantic_vad``: it replaces
+    the current object, whose fields the new type may not have); any other value (including lists
+    and ``None``) replaces the current one. Neither argument is modified.
     """
     merged: Event = copy.deepcopy(dict(session))
     for key, value in update.items():
         current = merged.get(key)
-        if isinstance(value, Mapping) and isinstance(current, Mapping):
+        if (
+            isinstance(value, Mapping)
+            and isinstance(current, Mapping)
+            and value.get("type", current.get("type")) == current.get("type")
+        ):
             merged[key] = merge_session(current, value)
         else:
             merged[key] = copy.deepcopy(value)

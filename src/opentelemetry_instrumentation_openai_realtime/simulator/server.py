@@ -197,7 +197,7 @@ class RealtimeSimulator:
 
     async def _process_request(self, connection: Any, request: Any) -> Any:
         path = str(request.path)
-        if not urllib.parse.urlsplit(path).path.rstrip("/").endswith("/realtime"):
+        if not urllib.parse.urlsplit(path).path.rstrip("/").endswith(("/realtime", "/realtime/translations")):
             self._record_error(AssertionError(f"unexpected WebSocket request path {path!r}"))
             return connection.respond(404, "Not Found: the simulator serves only .../realtime\n")
         return None

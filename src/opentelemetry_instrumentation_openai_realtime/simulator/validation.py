@@ -156,6 +156,25 @@ def _server_event_classes(dialect: str) -> dict[str, Any]:
 
 
 @functools.cache
+def _translation_event_classes() -> dict[str, Any]:
+    """Map event type -> SDK model class of translation sessions (``RealtimeTranslationServerEvent``,
+    openai 3.34+)."""
+    try:
+        from openai.types.realtime import RealtimeTranslationServerEvent
+    except ImportError as exc:
+        raise EventValidationError(
+            f"openai {_sdk_version()} has no Realtime translation types ({exc})", dialect="ga"
+        ) from exc
+    classes: dict[str, Any] = {}
+    for member in _union_members(RealtimeTranslationServerEvent):
+        fields = getattr(member, "model_fields", None)
+        for literal in typing.get_args(fields["type"].annotation) if fields and "type" in fields else ():
+            if isinstance(literal, str):
+                classes[literal] = member
+    return classes
+
+
+@functools.cache
 def _adapter(cls: Any) -> Any:
     try:
         from pydantic import TypeAdapter
@@ -280,7 +299,7 @@ def _with_stand_ins(event: Mapping[str, Any], dialect: str, type_: str) -> Any:
     return candidate
 
 
-def validate_server_event(event: Mapping[str, Any], dialect: str) -> None:
+def validate_server_event(event: Mapping[str, Any], dialect: str, *, translation: bool = False) -> None:
     """Check ``event`` against the installed ``openai`` SDK's server event model for ``dialect``.
 
     The member of the SDK's ``RealtimeServerEvent`` union (``openai.types.realtime`` for GA,
@@ -300,6 +319,9 @@ def validate_server_event(event: Mapping[str, Any], dialect: str) -> None:
       "in_progress"`` or content type ``audio`` in openai 1.58's beta models, any model or voice name)
       are tolerated.
 
+    With ``translation=True`` the event is checked against the translation sessions' union
+    (``RealtimeTranslationServerEvent``, openai 3.34+) instead.
+
     Raises :class:`EventValidationError` if the event is invalid, or if the installed SDK does not know
     the event type in that dialect (e.g. any GA event with openai < 1.103).
     """
@@ -307,7 +329,7 @@ def validate_server_event(event: Mapping[str, Any], dialect: str) -> None:
     type_ = event.get("type") if isinstance(event, Mapping) else None
     if not isinstance(type_, str):
         raise EventValidationError(f"server event without a string 'type': {event!r}", dialect=d)
-    classes = _server_event_classes(d)
+    classes = _translation_event_classes() if translation else _server_event_classes(d)
     cls = classes.get(type_)
     if cls is None:
         raise EventValidationError(

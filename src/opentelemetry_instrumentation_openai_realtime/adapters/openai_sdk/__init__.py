@@ -33,6 +33,8 @@ from .connection import (
 )
 from .managers import _connect_wrapper, _enter_async, _enter_sync, _exit_async, _exit_sync, _manager_send
 
+NAME = "openai"
+
 MODULES = (
     ("openai.resources.beta.realtime.realtime", "beta"),
     ("openai.resources.realtime.realtime", "ga"),

@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 
 from opentelemetry_instrumentation_openai_realtime.adapters._patching import (
     SESSION_ATTR,
+    opening_owned_socket,
     session_of,
     state,
     telemetry,
@@ -265,12 +266,14 @@ def _after_reconnect(instance: Any, ok: Any) -> None:
 
 
 def _reconnect_sync(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    ok = wrapped(*args, **kwargs)
+    with opening_owned_socket():  # the new socket is this session's, not a second one
+        ok = wrapped(*args, **kwargs)
     _after_reconnect(instance, ok)
     return ok
 
 
 async def _reconnect_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    ok = await wrapped(*args, **kwargs)
+    with opening_owned_socket():  # the new socket is this session's, not a second one
+        ok = await wrapped(*args, **kwargs)
     _after_reconnect(instance, ok)
     return ok

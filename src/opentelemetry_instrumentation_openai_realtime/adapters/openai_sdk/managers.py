@@ -12,6 +12,7 @@ from opentelemetry_instrumentation_openai_realtime.adapters._patching import (
     app_error,
     attach,
     new_session,
+    opening_owned_socket,
     session_of,
     telemetry,
 )
@@ -132,7 +133,8 @@ def _enter_sync(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         return wrapped(*args, **kwargs)
     session = _start_session(instance, None)
     try:
-        connection = wrapped(*args, **kwargs)
+        with opening_owned_socket():  # the websockets adapter leaves this socket to us
+            connection = wrapped(*args, **kwargs)
     except BaseException as exc:
         if session is not None:
             session.close(error=exc)
@@ -146,7 +148,8 @@ async def _enter_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> A
         return await wrapped(*args, **kwargs)
     session = _start_session(instance, None)
     try:
-        connection = await wrapped(*args, **kwargs)
+        with opening_owned_socket():  # the websockets adapter leaves this socket to us
+            connection = await wrapped(*args, **kwargs)
     except BaseException as exc:
         if session is not None:
             session.close(error=exc)

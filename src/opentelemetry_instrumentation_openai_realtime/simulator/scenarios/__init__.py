@@ -60,6 +60,7 @@ from .timing import (
     Timing,
 )
 from .transcription import real_shapes, recorded_voice_session, transcription_session
+from .translation import translation_stream
 from .turns import barge_in, out_of_band_response, text_turn, tool_turn, voice_turn
 from .user_input import receive_user_audio, receive_user_commit, receive_user_input, receive_user_text
 
@@ -100,6 +101,7 @@ __all__ = [
     "text_turn",
     "tool_turn",
     "transcription_session",
+    "translation_stream",
     "voice_agent_demo",
     "voice_turn",
     "wait_for_close",
