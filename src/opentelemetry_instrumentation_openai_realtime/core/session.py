@@ -33,7 +33,7 @@ import enum
 import logging
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -45,21 +45,12 @@ from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import 
 
 from . import decoder as dec
 from . import events
-from .audio import Audio
 from .audio_format import base64_decoded_length
-from .inputs import Inputs
-from .lifecycle import Lifecycle
-from .outputs import Outputs
+from .parts import Parts
 from .shared import Clock, Shared
-from .tools import Tools
-from .transcription import Transcriptions
-from .translation import Translation
-from .turns import Turns
 from .values import as_mapping, to_dict
 
 _logger = logging.getLogger(__name__)
-
-Handler = Callable[[dict[str, Any], int], None]
 
 
 class SessionState(enum.Enum):
@@ -98,21 +89,13 @@ class RealtimeSession:
         self.state = SessionState.CONNECTING
         self._started = clock()
         self._decoder = dec.FrameDecoder(shared.capture, shared.settings.capture_audio)
-        self._turns = turns = Turns(shared)
-        self._outputs = outputs = Outputs(shared)
-        self._tools = tools = Tools(shared)
-        self._inputs = inputs = Inputs(shared)
-        self._audio = audio = Audio(shared, turns)
-        self._transcriptions = transcriptions = Transcriptions(shared)
-        turns.inputs, turns.outputs, turns.audio = inputs, outputs, audio
-        outputs.turns, outputs.tools = turns, tools
-        tools.turns = turns
-        inputs.turns, inputs.tools, inputs.audio = turns, tools, audio
-        inputs.transcriptions, transcriptions.inputs = transcriptions, inputs
-        self._lifecycle = Lifecycle(shared, turns, tools, audio, transcriptions, self._started)
-        self._translation = Translation(shared, audio)
-        self._held = turns.held  # (the same list, read on the hot path)
-        self._handlers = self._routes()
+        self._parts = parts = Parts(shared, self._started)
+        # the parts the router calls, each under a name of its own
+        self._turns, self._outputs, self._tools = parts.turns, parts.outputs, parts.tools
+        self._inputs, self._audio, self._lifecycle = parts.inputs, parts.audio, parts.lifecycle
+        self._translation = parts.translation
+        self._held = parts.turns.held  # (the same list, read on the hot path)
+        self._handlers = parts.routes()
         self.span: Span = telemetry.tracer.start_span(
             shared.name(sc.OPERATION_SESSION),
             context=parent,
@@ -125,43 +108,6 @@ class RealtimeSession:
         shared.span = self.span
         shared.context = trace.set_span_in_context(self.span, parent)
         _logger.debug("realtime session started (model=%s)", model)
-
-    def _routes(self) -> dict[str, Handler]:
-        """Server event name (GA; beta names through ``events.ALIASES``) -> its handler."""
-        turns, outputs, inputs, audio = self._turns, self._outputs, self._inputs, self._audio
-        lifecycle, translation = self._lifecycle, self._translation
-
-        def on_session(event: dict[str, Any], now: int) -> None:
-            lifecycle.on_session(event, now)
-            translation.on_session(event, now)  # a translation session's own configuration
-
-        routes: dict[str, Handler] = {
-            "session.created": on_session,
-            "session.updated": on_session,
-            "conversation.created": lifecycle.on_conversation_created,
-            "input_audio_buffer.speech_started": inputs.on_speech_started,
-            "input_audio_buffer.speech_stopped": inputs.on_speech_stopped,
-            "input_audio_buffer.committed": inputs.on_committed,
-            "conversation.item.created": inputs.on_item,
-            "conversation.item.truncated": audio.on_truncate,
-            "response.created": turns.on_created,
-            "response.output_item.added": outputs.on_item,
-            "response.output_item.done": outputs.on_item,
-            events.AUDIO_DELTA: audio.on_delta,
-            "response.function_call_arguments.done": outputs.on_arguments_done,
-            "response.done": turns.on_done,
-            "error": lifecycle.on_error,
-        }
-        for name in events.TEXT_DELTAS:
-            routes[name] = outputs.on_text_delta
-        for name in events.TEXT_DONE:
-            routes[name] = outputs.on_text_done
-        routes["session.output_audio.delta"] = translation.on_output_audio
-        routes["session.output_transcript.delta"] = translation.on_transcript
-        routes["session.input_transcript.delta"] = translation.on_transcript
-        for suffix in ("completed", "delta", "segment", "failed"):
-            routes["conversation.item.input_audio_transcription." + suffix] = self._transcriptions.on_event
-        return routes
 
     # ------------------------------------------------------------------ the adapter contract
 
@@ -369,21 +315,7 @@ class RealtimeSession:
 
     def _stores(self) -> dict[str, Any]:
         """Every store the session keeps, by name: each is bounded (tests and the benchmark)."""
-        turns, inputs, tools = self._turns, self._inputs, self._tools
-        return {
-            "responses": turns.responses,
-            "held": turns.held,
-            "pending": turns.pending,
-            "recent": turns.recent,
-            "inputs": inputs.items,
-            "queued_inputs": inputs.queued,
-            "speech": inputs.speech,
-            "tools": tools.calls,
-            "mcp": tools.mcp,
-            "call_speech": tools.call_speech,
-            "audio_items": self._audio.items,
-            "transcriptions": self._transcriptions.items,
-        }
+        return self._parts.stores()
 
     # ------------------------------------------------------------------ routing and lifecycle
 
