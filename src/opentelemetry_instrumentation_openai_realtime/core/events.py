@@ -62,6 +62,10 @@ HANDLED = frozenset(
         "response.function_call_arguments.done",
         "response.done",
         "error",
+        # calls (WebRTC/SIP sideband): the server's playback of a response's audio
+        "output_audio_buffer.started",
+        "output_audio_buffer.stopped",
+        "output_audio_buffer.cleared",
     )
 )
 
@@ -76,9 +80,6 @@ UNREAD = (
     "input_audio_buffer.cleared",
     "conversation.item.deleted",
     "conversation.item.retrieved",
-    "output_audio_buffer.started",
-    "output_audio_buffer.stopped",
-    "output_audio_buffer.cleared",
 )
 
 

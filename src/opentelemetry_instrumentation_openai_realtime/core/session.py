@@ -50,6 +50,7 @@ from .audio_format import base64_decoded_length
 from .inputs import Inputs
 from .lifecycle import Lifecycle
 from .outputs import Outputs
+from .playback import Playback
 from .shared import Clock, Shared
 from .tools import Tools
 from .transcription import Transcriptions
@@ -90,6 +91,8 @@ class RealtimeSession:
         api: Optional[str] = None,
         parent: Optional[otel_context.Context] = None,
         clock: Clock = time.time_ns,
+        call_id: Optional[str] = None,
+        call: bool = False,
     ) -> None:
         self._s = shared = Shared(telemetry, clock, model, provider)
         self._clock = clock
@@ -108,6 +111,7 @@ class RealtimeSession:
         tools.turns = turns
         inputs.turns, inputs.tools, inputs.audio = turns, tools, audio
         inputs.transcriptions, transcriptions.inputs = transcriptions, inputs
+        self._playback = turns.playback = Playback(shared, turns, inputs, audio)
         self._lifecycle = Lifecycle(shared, turns, tools, audio, transcriptions, self._started)
         self._held = turns.held  # (the same list, read on the hot path)
         self._handlers = self._routes()
@@ -122,21 +126,26 @@ class RealtimeSession:
         )
         shared.span = self.span
         shared.context = trace.set_span_in_context(self.span, parent)
+        if call or call_id:  # the sideband of a WebRTC or SIP call
+            self._playback.joined(call_id)
         _logger.debug("realtime session started (model=%s)", model)
 
     def _routes(self) -> dict[str, Handler]:
         """Server event name (GA; beta names through ``events.ALIASES``) -> its handler."""
         turns, outputs, inputs, audio = self._turns, self._outputs, self._inputs, self._audio
-        lifecycle = self._lifecycle
+        lifecycle, playback = self._lifecycle, self._playback
         routes: dict[str, Handler] = {
             "session.created": lifecycle.on_session,
             "session.updated": lifecycle.on_session,
             "conversation.created": lifecycle.on_conversation_created,
-            "input_audio_buffer.speech_started": inputs.on_speech_started,
+            "input_audio_buffer.speech_started": playback.on_speech_started,
             "input_audio_buffer.speech_stopped": inputs.on_speech_stopped,
             "input_audio_buffer.committed": inputs.on_committed,
             "conversation.item.created": inputs.on_item,
-            "conversation.item.truncated": audio.on_truncate,
+            "conversation.item.truncated": playback.on_truncated,
+            "output_audio_buffer.started": playback.on_started,
+            "output_audio_buffer.stopped": playback.on_stopped,
+            "output_audio_buffer.cleared": playback.on_cleared,
             "response.created": turns.on_created,
             "response.output_item.added": outputs.on_item,
             "response.output_item.done": outputs.on_item,
@@ -397,6 +406,8 @@ class RealtimeSession:
             self._tools.on_client_item(as_mapping(event.get("item")), now)
         elif type_ == "conversation.item.truncate":
             self._audio.on_truncate(event, now)
+        elif type_ == "output_audio_buffer.clear":
+            self._playback.on_client_clear(now)
         elif type_ == "input_audio_buffer.commit":
             self._inputs.on_client_commit(now)
         elif type_ == "session.update" and self._s.capture:
