@@ -66,3 +66,18 @@ if JOINS_CALLS:
         (v2v,) = metrics["openai.realtime.client.voice_to_voice_latency"]
         assert v2v.count == 3
         assert metrics["openai.realtime.client.interruptions"][0].value == 1
+
+    async def test_the_demo_plays_a_call(instrumented, capsys):
+        from opentelemetry_instrumentation_openai_realtime import demo
+
+        pipeline = instrumented()
+        await demo._simulated_call(20.0)
+        turns = pipeline.responses()
+        assert [t.attributes.get("openai.realtime.response.interrupted", False) for t in turns] == [
+            False,
+            True,
+            False,
+        ]
+        assert all("openai.realtime.response.voice_to_voice_latency" in t.attributes for t in turns)
+        assert pipeline.session_span().attributes["openai.realtime.session.call"] is True
+        assert "the caller cut in" in capsys.readouterr().out
