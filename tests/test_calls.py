@@ -244,3 +244,35 @@ def test_a_call_closed_while_playing_ends_every_span(make_call, pipeline, clock)
     root = pipeline.session_span().attributes
     assert root["openai.realtime.session.status"] == "closed"
     assert turn.status.status_code is StatusCode.UNSET
+
+
+def test_a_clear_without_speech_is_a_cancellation_and_a_silent_server_is_bounded(make_call, pipeline, clock):
+    session = make_call()
+    answered_turn(session, clock, "resp_1", "user_1")
+    session.server_frame(playback("cleared", "resp_1"))
+    session.server_frame(frame(done("resp_1")))
+    answered_turn(session, clock, "resp_2", "user_2")
+    session.server_frame(frame(done("resp_2")))
+    clock.advance(119_000)
+    session.server_frame(frame({"type": "rate_limits.updated", "rate_limits": []}))
+    assert len(pipeline.responses()) == 1  # resp_2 still playing: held
+    clock.advance(2_000)  # no .stopped ever came: released at its deadline
+    session.server_frame(frame({"type": "rate_limits.updated", "rate_limits": []}))
+    first, second = pipeline.responses()
+    assert first.attributes["openai.realtime.response.playback.status"] == "cancelled"
+    assert "openai.realtime.response.interrupted" not in first.attributes
+    assert "openai.realtime.response.playback.status" not in second.attributes
+    assert second.attributes["openai.realtime.response.voice_to_voice_latency"] == pytest.approx(0.32)
+    session.close()
+    assert pipeline.session_span().attributes["openai.realtime.session.turns.completed"] == 2
+
+
+def test_a_websocket_session_is_not_a_call(make_session, pipeline, clock):
+    session = make_session()
+    voice_input(session, clock)
+    session.server_frame(frame(created("resp_1")))
+    session.server_frame(frame(audio_delta("resp_1")))
+    session.server_frame(frame(done("resp_1")))
+    session.close()
+    assert "openai.realtime.session.call" not in pipeline.session_span().attributes
+    assert "openai.realtime.response.playback.status" not in pipeline.responses()[0].attributes

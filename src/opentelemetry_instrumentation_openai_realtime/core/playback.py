@@ -103,7 +103,11 @@ class Playback:
         response = None
         if item_id and item_id not in self._audio.items:
             response = next(
-                (r for r in self._turns.responses.values() if item_id in r.outputs and r.playback_start),
+                (
+                    r
+                    for r in self._turns.responses.values()
+                    if item_id in r.outputs and r.playback_start is not None
+                ),
                 None,
             )
         if response is None or end_ms is None or response.truncated:
