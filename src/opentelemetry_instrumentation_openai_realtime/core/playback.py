@@ -45,8 +45,8 @@ class Playback:
         self.speech_at: Optional[int] = None  # the user's latest speech_started
         self.app_clear_at: Optional[int] = None  # the app's latest output_audio_buffer.clear
 
-    def joined(self, call_id: Optional[str]) -> None:
-        """The session is the sideband of a call (``call_id``: as the app passed it)."""
+    def joined(self, call_id: str) -> None:
+        """The session is the sideband of the call ``call_id`` (as the app passed it)."""
         self._s.span.set_attributes(spans.call_attributes(call_id))
 
     # ------------------------------------------------------------------ events

@@ -92,7 +92,6 @@ class RealtimeSession:
         parent: Optional[otel_context.Context] = None,
         clock: Clock = time.time_ns,
         call_id: Optional[str] = None,
-        call: bool = False,
     ) -> None:
         self._s = shared = Shared(telemetry, clock, model, provider)
         self._clock = clock
@@ -126,7 +125,7 @@ class RealtimeSession:
         )
         shared.span = self.span
         shared.context = trace.set_span_in_context(self.span, parent)
-        if call or call_id:  # the sideband of a WebRTC or SIP call
+        if call_id:  # the sideband of a WebRTC or SIP call
             self._playback.joined(call_id)
         _logger.debug("realtime session started (model=%s)", model)
 
