@@ -131,9 +131,11 @@ def test_an_agents_session_with_a_tool_and_a_handoff_is_traced(instrumented):
     assert SECRET not in blob
 
 
-def test_the_sideband_connection_by_call_id_is_a_session_without_the_call_id(instrumented):
+def test_the_sideband_connection_by_call_id_is_a_call_session(instrumented):
     """``call_id`` (the sideband of a WebRTC/SIP call) connects without a model: the session takes
-    the model from ``session.created``; the call id, which controls the call, is never recorded."""
+    the model from ``session.created``, is marked as a call and records the call id there only (it
+    names the call and grants nothing without the project's key: docs/signals.md, *Calls*); the key
+    is never recorded."""
     pipeline = instrumented()
     sim = RealtimeSimulator(scenarios.compose(scenarios.text_turn()), dialect="ga")
     call_id = "rtc_sideband_call_SECRET"
@@ -162,7 +164,14 @@ def test_the_sideband_connection_by_call_id_is_a_session_without_the_call_id(ins
     assert session.attributes["gen_ai.request.model"] == created["session"]["model"]
     (response,) = pipeline.by_op("chat")
     assert response.attributes["gen_ai.usage.output_tokens"] > 0
+    attributes = dict(session.attributes)
+    assert attributes.pop("openai.realtime.session.call") is True
+    assert attributes.pop("openai.realtime.session.call_id") == call_id
     blob = json.dumps(
-        [dict(s.attributes) for s in pipeline.spans()] + [s.name for s in pipeline.spans()], default=str
+        [attributes]
+        + [dict(s.attributes) for s in pipeline.by_op("chat")]
+        + [s.name for s in pipeline.spans()],
+        default=str,
     )
-    assert call_id not in blob and SECRET not in blob
+    assert call_id not in blob
+    assert SECRET not in json.dumps([dict(s.attributes) for s in pipeline.spans()], default=str)

@@ -114,6 +114,26 @@ def _rare_paths(make_session, clock) -> None:
     translation.close(code=1000)
 
 
+def _call_paths(pipeline, clock) -> None:
+    """A call's sideband: playback events, a barge-in cut by the server's clear."""
+    from opentelemetry_instrumentation_openai_realtime.config import Settings
+    from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
+    from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import Telemetry
+
+    from .test_calls import answered_turn, playback
+
+    settings = Settings.from_options({}, environ={})
+    telemetry = Telemetry(
+        settings, pipeline.tracer_provider, pipeline.meter_provider, pipeline.logger_provider
+    )
+    session = RealtimeSession(telemetry, model="gpt-realtime", clock=clock, call_id="rtc_1")
+    answered_turn(session, clock, "resp_c", "user_c")
+    clock.advance(100)
+    session.server_frame(frame({"type": "input_audio_buffer.speech_started", "item_id": "user_d"}))
+    session.server_frame(playback("cleared", "resp_c"))
+    session.close()
+
+
 def _transcription_paths(make_session, clock) -> None:
     """A transcription session (tokens, seconds, a failure) and a voice turn whose transcription
     reports tokens and seconds, ended by the app's own exception."""
@@ -159,6 +179,7 @@ def test_the_reference_matches_what_is_emitted(instrumented, make_session, clock
     asyncio.run(demo._simulated("ga", 20.0))
     _rare_paths(make_session, clock)
     _transcription_paths(make_session, clock)
+    _call_paths(pipeline, clock)
     emitted = _collect(pipeline)
     text = DOC.read_text()
     documented = set(NAME.findall(text))

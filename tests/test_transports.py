@@ -126,15 +126,25 @@ def _sessions(pipeline):
 )
 def test_model_comes_from_the_query_or_from_the_server(instrumented, query, model):
     """``model=`` names the session's model; a sideband ``call_id`` socket learns it from
-    ``session.created``; the call id itself is never recorded."""
+    ``session.created``, is marked as a call and records the call id there only (an identifier:
+    docs/signals.md, *Calls*)."""
     pipeline = instrumented()
     path = SocketPath("asyncio", "iterate", "str", "context")
     _, sim = run(path, scenarios.compose(scenarios.voice_turn(appends=3)), query=query, turns=1)
     (session,) = _sessions(pipeline)
     created = next(e for e in sim.sent if e["type"] == "session.created")
     assert session.attributes["gen_ai.request.model"] == (model or created["session"]["model"])
+    attributes = dict(session.attributes)
+    if model is None:
+        assert attributes.pop("openai.realtime.session.call") is True
+        assert attributes.pop("openai.realtime.session.call_id") == "rtc_secret_call"
+    else:
+        assert "openai.realtime.session.call" not in attributes
     assert "rtc_secret_call" not in json.dumps(
-        [dict(s.attributes) for s in pipeline.spans()] + [s.name for s in pipeline.spans()], default=str
+        [attributes]
+        + [dict(s.attributes) for s in pipeline.responses()]
+        + [s.name for s in pipeline.spans()],
+        default=str,
     )
 
 

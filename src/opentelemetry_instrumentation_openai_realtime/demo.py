@@ -8,7 +8,9 @@ It plays a conversation with the **real openai client** against the bundled Real
 on 127.0.0.1, prints the conversation as it happens, then the session's trace as a waterfall.
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` (with ``OTEL_TRACES_EXPORTER=otlp``) also exports the trace over
 OTLP. ``--live`` talks to the real Realtime API instead (needs ``OPENAI_API_KEY``); the live
-conversation is typed (text in, audio out), since the demo has no microphone.
+conversation is typed (text in, audio out), since the demo has no microphone. ``--call`` plays a
+phone call's sideband instead (``connect(call_id=...)``): no audio reaches the app, the server
+reports its playback, and the caller cuts one answer off.
 """
 
 from __future__ import annotations
@@ -171,6 +173,52 @@ async def _simulated(api: str, speed: float) -> None:
         raise SystemExit(f"simulator errors: {simulator.errors}")
 
 
+async def _simulated_call(speed: float) -> None:
+    """The sideband of a phone call: the caller's audio and the answers travel over the call, the
+    app sees the server's VAD, the transcripts and the playback events."""
+    from openai import AsyncOpenAI
+
+    from .simulator import RealtimeSimulator, scenarios
+
+    scenario = scenarios.sideband_call(
+        speech_ms=int(600 / speed),
+        playback_ms=int(1500 / speed),
+        heard_ms=int(700 / speed),
+        timing=scenarios.DEMO_TIMING.scaled(1 / speed),
+    )
+    simulator = RealtimeSimulator(scenario, dialect="ga")
+    async with simulator:
+        print(f"Realtime simulator on {simulator.ws_url}: the sideband of a call; real openai client\n")
+        client = AsyncOpenAI(**simulator.client_options())
+        async with client.realtime.connect(call_id="rtc_demo_call") as connection:
+            transcript: list[str] = []
+            stopped = 0
+            async for received in connection:
+                event: Any = received  # read by type string, as the SDK's union has no narrowing here
+                type_ = event.type
+                if type_ == "input_audio_buffer.speech_started":
+                    _say("(caller)", "speaks")
+                elif type_ == "output_audio_buffer.started":
+                    _say("(server)", "starts playing the answer to the caller")
+                elif type_ == "response.output_audio_transcript.delta":
+                    transcript.append(event.delta)
+                elif type_ == "output_audio_buffer.cleared":
+                    _say("(server)", "the caller cut in: playback cleared")
+                elif type_ == "response.done":
+                    _say(
+                        "assistant",
+                        "".join(transcript) + ("..." if event.response.status == "cancelled" else ""),
+                    )
+                    transcript = []
+                elif type_ == "output_audio_buffer.stopped":
+                    _say("(server)", "playback finished")
+                    stopped += 1
+                    if stopped == 2:
+                        break
+    if simulator.errors:
+        raise SystemExit(f"simulator errors: {simulator.errors}")
+
+
 async def _live(api: str) -> None:
     from openai import AsyncOpenAI
 
@@ -201,6 +249,17 @@ def _default_api() -> str:
     return "ga"
 
 
+def _joins_calls() -> bool:
+    """Whether the installed SDK can join a call (``connect(call_id=...)``, GA)."""
+    try:
+        import inspect
+
+        from openai.resources.realtime.realtime import AsyncRealtime
+    except ImportError:
+        return False
+    return "call_id" in inspect.signature(AsyncRealtime.connect).parameters
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -213,7 +272,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument(
         "--live", action="store_true", help="talk to the real Realtime API (needs OPENAI_API_KEY)"
     )
+    parser.add_argument(
+        "--call", action="store_true", help="play the sideband of a phone call (simulated, GA API)"
+    )
     args = parser.parse_args(argv)
+    if args.call and (args.live or not _joins_calls()):
+        print("--call needs the simulator and an openai SDK with connect(call_id=...)", file=sys.stderr)
+        return 2
     if args.live and not os.environ.get("OPENAI_API_KEY"):
         print("--live needs OPENAI_API_KEY in the environment", file=sys.stderr)
         return 2
@@ -222,7 +287,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     provider = _setup_tracing()
     print("Voice agent demo: one realtime session, traced with OpenTelemetry\n", flush=True)
     try:
-        asyncio.run(_live(args.api) if args.live else _simulated(args.api, args.speed))
+        if args.call:
+            asyncio.run(_simulated_call(args.speed))
+        else:
+            asyncio.run(_live(args.api) if args.live else _simulated(args.api, args.speed))
     finally:
         if provider is not None:
             provider.force_flush()

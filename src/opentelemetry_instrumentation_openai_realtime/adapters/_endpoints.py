@@ -12,7 +12,8 @@ or when it starts with one of the user's prefixes (``url_prefixes``,
 ``OTEL_INSTRUMENTATION_OPENAI_REALTIME_URL_PREFIXES``): a path (``/my/realtime``, any host) or a
 host and path (``gateway.example.com/realtime``, a scheme before it is ignored).
 
-What is read: host, port, path, and the ``model`` / ``deployment`` query parameters. Nothing else
+What is read: host, port, path, and the ``model`` / ``deployment`` / ``call_id`` query parameters
+(a call id names a call and grants nothing without the project's key: docs/signals.md, *Calls*). Nothing else
 of the URL is kept (its query can carry keys and client secrets; its user info a password), and
 of the headers only whether ``OpenAI-Beta: realtime=v1`` asks for the beta protocol.
 """
@@ -41,15 +42,19 @@ class Endpoint:
     address: Optional[str]
     port: Optional[int]
     api: str  # "ga", "beta" or "translations"
+    call_id: Optional[str] = None  # the sideband of a WebRTC or SIP call (``?call_id=``)
 
     def session_options(self) -> dict[str, Any]:
-        return {
+        options: dict[str, Any] = {
             "model": self.model,
             "provider": self.provider,
             "server_address": self.address,
             "server_port": self.port,
             "api": self.api,
         }
+        if self.call_id:
+            options["call_id"] = self.call_id
+        return options
 
 
 def _first(query: Mapping[str, list[str]], name: str) -> Optional[str]:
@@ -118,4 +123,5 @@ def endpoint(
         address=host or None,
         port=port,
         api=api,
+        call_id=_first(params, "call_id"),
     )

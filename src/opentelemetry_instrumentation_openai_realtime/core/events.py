@@ -66,6 +66,10 @@ HANDLED = frozenset(
         "session.output_audio.delta",
         "session.output_transcript.delta",
         "session.input_transcript.delta",
+        # calls (WebRTC/SIP sideband): the server's playback of a response's audio
+        "output_audio_buffer.started",
+        "output_audio_buffer.stopped",
+        "output_audio_buffer.cleared",
     )
 )
 
@@ -80,9 +84,6 @@ UNREAD = (
     "input_audio_buffer.cleared",
     "conversation.item.deleted",
     "conversation.item.retrieved",
-    "output_audio_buffer.started",
-    "output_audio_buffer.stopped",
-    "output_audio_buffer.cleared",
     "session.closed",
 )
 

@@ -153,7 +153,7 @@ class Lifecycle:
                 shared,
                 status,
                 audio.seconds_in(),
-                audio.seconds_out(),
+                audio.seconds_out() + shared.counts.played_seconds,
                 audio.input_bytes > 0,
                 self._reconnects,
                 code,

@@ -17,6 +17,7 @@ from .audio import Audio
 from .inputs import Inputs
 from .lifecycle import Lifecycle
 from .outputs import Outputs
+from .playback import Playback
 from .shared import Shared
 from .tools import Tools
 from .transcription import Transcriptions
@@ -43,11 +44,12 @@ class Parts:
         inputs.transcriptions, transcriptions.inputs = transcriptions, inputs
         self.lifecycle = Lifecycle(shared, turns, tools, audio, transcriptions, started)
         self.translation = Translation(shared, audio)
+        self.playback = turns.playback = Playback(shared, turns, inputs, audio)
 
     def routes(self) -> dict[str, Handler]:
         """Server event name (GA; beta names through ``events.ALIASES``) -> its handler."""
         turns, outputs, inputs, audio = self.turns, self.outputs, self.inputs, self.audio
-        lifecycle, translation = self.lifecycle, self.translation
+        lifecycle, translation, playback = self.lifecycle, self.translation, self.playback
 
         def on_session(event: dict[str, Any], now: int) -> None:
             lifecycle.on_session(event, now)
@@ -57,11 +59,14 @@ class Parts:
             "session.created": on_session,
             "session.updated": on_session,
             "conversation.created": lifecycle.on_conversation_created,
-            "input_audio_buffer.speech_started": inputs.on_speech_started,
+            "input_audio_buffer.speech_started": playback.on_speech_started,
             "input_audio_buffer.speech_stopped": inputs.on_speech_stopped,
             "input_audio_buffer.committed": inputs.on_committed,
             "conversation.item.created": inputs.on_item,
-            "conversation.item.truncated": audio.on_truncate,
+            "conversation.item.truncated": playback.on_truncated,
+            "output_audio_buffer.started": playback.on_started,
+            "output_audio_buffer.stopped": playback.on_stopped,
+            "output_audio_buffer.cleared": playback.on_cleared,
             "response.created": turns.on_created,
             "response.output_item.added": outputs.on_item,
             "response.output_item.done": outputs.on_item,

@@ -104,6 +104,8 @@ class Response:
         "metadata",
         "out_of_band",
         "outputs",
+        "playback_end",
+        "playback_start",
         "span",
         "start",
         "status",
@@ -139,6 +141,9 @@ class Response:
         self.ended = False
         self.text_length = 0
         self.audio_out: Optional[bytearray] = None
+        # the server's playback of its audio (calls: output_audio_buffer.started, .stopped/.cleared)
+        self.playback_start: Optional[int] = None
+        self.playback_end: Optional[int] = None
 
 
 class Transcription:

@@ -82,6 +82,7 @@ class RealtimeSession:
         api: Optional[str] = None,
         parent: Optional[otel_context.Context] = None,
         clock: Clock = time.time_ns,
+        call_id: Optional[str] = None,
     ) -> None:
         self._s = shared = Shared(telemetry, clock, model, provider)
         self._clock = clock
@@ -93,7 +94,7 @@ class RealtimeSession:
         # the parts the router calls, each under a name of its own
         self._turns, self._outputs, self._tools = parts.turns, parts.outputs, parts.tools
         self._inputs, self._audio, self._lifecycle = parts.inputs, parts.audio, parts.lifecycle
-        self._translation = parts.translation
+        self._translation, self._playback = parts.translation, parts.playback
         self._held = parts.turns.held  # (the same list, read on the hot path)
         self._handlers = parts.routes()
         self.span: Span = telemetry.tracer.start_span(
@@ -107,6 +108,8 @@ class RealtimeSession:
         )
         shared.span = self.span
         shared.context = trace.set_span_in_context(self.span, parent)
+        if call_id:  # the sideband of a WebRTC or SIP call
+            self._playback.joined(call_id)
         _logger.debug("realtime session started (model=%s)", model)
 
     # ------------------------------------------------------------------ the adapter contract
@@ -347,6 +350,8 @@ class RealtimeSession:
             self._tools.on_client_item(as_mapping(event.get("item")), now)
         elif type_ == "conversation.item.truncate":
             self._audio.on_truncate(event, now)
+        elif type_ == "output_audio_buffer.clear":
+            self._playback.on_client_clear(now)
         elif type_ == "input_audio_buffer.commit":
             self._inputs.on_client_commit(now)
         elif type_ == "session.update" and self._s.capture:

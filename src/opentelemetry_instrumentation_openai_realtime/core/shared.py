@@ -23,6 +23,7 @@ class Counts:
         "completed",
         "errors",
         "interrupted",
+        "played_seconds",
         "responses",
         "tools",
         "transcription_input_tokens",
@@ -37,6 +38,7 @@ class Counts:
         self.responses = 0
         self.tools = 0
         self.errors = 0
+        self.played_seconds = 0.0  # audio the server played of responses that sent no audio deltas
         self.transcriptions = 0  # input transcriptions completed, and the usage they reported
         self.transcription_input_tokens: Optional[int] = None
         self.transcription_output_tokens: Optional[int] = None

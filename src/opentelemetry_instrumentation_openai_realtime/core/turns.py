@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .audio import Audio
     from .inputs import Inputs
     from .outputs import Outputs
+    from .playback import Playback
 
 _AUDIO_HOLD_GRACE_NS = NS
 
@@ -51,6 +52,7 @@ class Turns:
     inputs: Inputs
     outputs: Outputs
     audio: Audio
+    playback: Playback
 
     def __init__(self, shared: Shared) -> None:
         self._s = shared
@@ -268,6 +270,7 @@ class Turns:
         if response.audio_bytes and not response.truncated:
             seconds_ = format_of(self._s.config.output_format).seconds(response.audio_bytes)
             deadline = max(deadline, now + int(seconds_ * NS) + _AUDIO_HOLD_GRACE_NS)
+        deadline = max(deadline, self.playback.hold_until(response, now))  # calls: still playing
         if deadline <= now:
             self.end(response, now)
             return
@@ -282,7 +285,8 @@ class Turns:
         """A fact a held response waited for arrived: end it unless it still waits for another."""
         if response is not None and response.held and not response.ended:
             if not self.awaits_transcript(response) and not self.awaits_truncation(response):
-                self.end(response, now)
+                if not self.playback.awaits(response, now):
+                    self.end(response, now)
 
     def release_due(self, now: int) -> None:
         for response in [r for r in self.held if r.deadline <= now]:

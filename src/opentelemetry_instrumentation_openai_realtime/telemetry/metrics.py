@@ -98,3 +98,11 @@ def record_session(telemetry: Telemetry, attrs: dict[str, Any], duration: float)
         telemetry.session_duration.record(duration, attrs)
     except Exception:
         _logger.debug("session metric failed", exc_info=True)
+
+
+def record_voice_to_voice(telemetry: Telemetry, attrs: dict[str, Any], v2v: float) -> None:
+    """A voice-to-voice latency known only after its response's other points were recorded."""
+    try:
+        telemetry.voice_to_voice.record(v2v, attrs)
+    except Exception:
+        _logger.debug("voice-to-voice metric failed", exc_info=True)

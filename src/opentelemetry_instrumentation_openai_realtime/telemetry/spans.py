@@ -278,3 +278,33 @@ def turn_transcription_attributes(inputs: list[Input]) -> dict[str, Any]:
     if model:
         attrs[sc.RESPONSE_INPUT_TRANSCRIPTION_MODEL] = model
     return attrs
+
+
+def call_attributes(call_id: Optional[str]) -> dict[str, Any]:
+    """A session joined by call id (the sideband of a WebRTC or SIP call). The call id names the
+    call; it grants nothing without an API key of the project, so it is recorded (docs/signals.md)."""
+    attrs: dict[str, Any] = {sc.SESSION_CALL: True}
+    if call_id:
+        attrs[sc.SESSION_CALL_ID] = call_id
+    return attrs
+
+
+def playback_attributes(played: Optional[float], status: str, heard: Optional[float]) -> dict[str, Any]:
+    """A response's playback by the server ended (``output_audio_buffer.stopped`` or ``.cleared``)."""
+    attrs: dict[str, Any] = {sc.RESPONSE_PLAYBACK_STATUS: status}
+    if played is not None:
+        attrs[sc.RESPONSE_AUDIO_PLAYED_SECONDS] = played
+    if heard is not None:
+        attrs[sc.RESPONSE_AUDIO_HEARD_SECONDS] = heard
+    return attrs
+
+
+def first_audio_attributes(time_to_audio: Optional[float], v2v: Optional[float]) -> dict[str, Any]:
+    """Time to first audio and voice-to-voice latency known only after ``response.done`` (a call
+    whose playback started late)."""
+    attrs: dict[str, Any] = {}
+    if time_to_audio is not None:
+        attrs[sc.RESPONSE_TIME_TO_FIRST_AUDIO] = time_to_audio
+    if v2v is not None:
+        attrs[sc.RESPONSE_VOICE_TO_VOICE] = v2v
+    return attrs

@@ -47,8 +47,14 @@ def _start_session(manager: Any, api: Optional[str]) -> Optional[RealtimeSession
             model, client = _mangled(manager, "model"), _mangled(manager, "client")
         model = model if isinstance(model, str) and model else None
         address, port = _server_of(client)
+        call_id = _mangled(manager, "call_id")  # openai >= 2.1: connect(call_id=...) joins a call
         return new_session(
-            model=model, provider=_provider_of(client), server_address=address, server_port=port, api=api
+            model=model,
+            provider=_provider_of(client),
+            server_address=address,
+            server_port=port,
+            api=api,
+            **({"call_id": call_id} if isinstance(call_id, str) and call_id else {}),
         )
     except Exception:
         _logger.debug("cannot start a realtime session span", exc_info=True)

@@ -35,6 +35,7 @@ All delays come from a :class:`Timing` (default: a few milliseconds, so a turn t
 
 from __future__ import annotations
 
+from .call import DEFAULT_CALL_ANSWERS, sideband_call
 from .demo import voice_agent_demo
 from .faults import (
     close_mid_response,
@@ -66,6 +67,7 @@ from .user_input import receive_user_audio, receive_user_commit, receive_user_in
 
 __all__ = [
     "DEFAULT_ASSISTANT_TRANSCRIPT",
+    "DEFAULT_CALL_ANSWERS",
     "DEFAULT_LONG_ANSWER",
     "DEFAULT_TEXT_ANSWER",
     "DEFAULT_TOOL_ARGUMENTS",
@@ -96,6 +98,7 @@ __all__ = [
     "reconnect",
     "recorded_voice_session",
     "send",
+    "sideband_call",
     "sleep",
     "start_session",
     "text_turn",
