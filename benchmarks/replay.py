@@ -37,14 +37,14 @@ def _kind(frame: bytes) -> str:
     return "other"
 
 
-def child(dialect: str, turns: int, deltas: int, content: bool, keep: str) -> None:
+def child(dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False) -> None:
     """One session of ``turns`` turns: every frame (``keep="all"``), or the other events plus the
     deltas of one kind (``"audio"``, ``"transcript"``), or the other events alone (``"other"``),
     or none (``"none"``: the frames are built, not fed: the baseline)."""
     from .machine import NS_PER_DELTA, Clock, Pipeline
     from .stream import Stream
 
-    pipeline = Pipeline(sdk=False, capture=content)
+    pipeline = Pipeline(sdk=sdk, capture=content)
     stream = Stream(dialect, deltas)
     first = stream.session_created().encode()
     frames = [[text.encode() for text in stream.turn()] for _ in range(turns)]
@@ -60,13 +60,16 @@ def child(dialect: str, turns: int, deltas: int, content: bool, keep: str) -> No
             if keep == "all" or (keep != "none" and kind in (keep, "other")):
                 session.server_frame(frame)
     session.close()
+    pipeline.flush()
 
 
-def count(dialect: str, turns: int, deltas: int, content: bool, keep: str) -> int:
+def count(dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False) -> int:
     """Instructions of one child process (valgrind's cachegrind, no cache simulation)."""
     args = ["--child", "--dialect", dialect, "--turns", str(turns), "--deltas", str(deltas), "--keep", keep]
     if content:
         args.append("--content")
+    if sdk:
+        args.append("--sdk")
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     proc = subprocess.run(
@@ -85,13 +88,20 @@ def count(dialect: str, turns: int, deltas: int, content: bool, keep: str) -> in
 
 
 def measure(
-    dialect: str, short: int, long_: int, deltas: int, content: bool, kinds: tuple[str, ...]
+    dialect: str,
+    short: int,
+    long_: int,
+    deltas: int,
+    content: bool,
+    kinds: tuple[str, ...],
+    sdk: bool = False,
 ) -> dict[str, Any]:
     """Instructions per turn of the full stream, of the other events, and per delta of each kind
     (those of ``kinds``)."""
     per_turn = {}
     for keep in ("none", "other", *kinds):
-        extra = count(dialect, long_, deltas, content, keep) - count(dialect, short, deltas, content, keep)
+        long_count = count(dialect, long_, deltas, content, keep, sdk)
+        extra = long_count - count(dialect, short, deltas, content, keep, sdk)
         per_turn[keep] = extra / (long_ - short)
     result = {}
     if "all" in kinds:
@@ -114,21 +124,27 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--deltas", type=int, default=50, help="audio (and transcript) deltas per turn")
     parser.add_argument("--kinds", default="all,audio", help="what to count besides the other events")
     parser.add_argument("--contents", default="off,on", help="content capture off, on, or both")
+    parser.add_argument(
+        "--sdk",
+        action="store_true",
+        help="the OpenTelemetry SDK's providers (spans exported to a dropping exporter, metrics "
+        "collected at the end) instead of the no-op ones: our code plus the SDK's work",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dialect", default="ga", help=argparse.SUPPRESS)
     parser.add_argument("--content", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--keep", default="all", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.dialect, int(args.turns), args.deltas, args.content, args.keep)
+        child(args.dialect, int(args.turns), args.deltas, args.content, args.keep, args.sdk)
         return 0
     short, long_ = (int(n) for n in args.turns.split(","))
     report = {}
     for dialect in args.dialects.split(","):
         for content in (c == "on" for c in args.contents.split(",")):
-            label = f"{dialect} content {'on' if content else 'off'}"
+            label = f"{dialect} content {'on' if content else 'off'}{', SDK' if args.sdk else ''}"
             kinds = tuple(args.kinds.split(","))
-            report[label] = measure(dialect, short, long_, args.deltas, content, kinds)
+            report[label] = measure(dialect, short, long_, args.deltas, content, kinds, args.sdk)
             print(f"{label}: {json.dumps(report[label])}", flush=True)
     return 0
 

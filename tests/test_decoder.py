@@ -40,26 +40,57 @@ def test_an_audio_delta_is_sized_without_parsing_and_gives_its_ids_part():
     assert ids.startswith(b'"response_id":"resp_1"') and ids.endswith(b'"delta":"')
 
 
-def test_the_next_delta_of_the_hot_item_is_recognised_by_its_ids_part():
-    decoder = dec.FrameDecoder(False, False)
-    _, (_, _, _, ids) = decoder.server(compact(audio_delta()))
-    assert decoder.server(compact(audio_delta(delta=AUDIO + "AA==")), ids) == (dec.MORE_AUDIO, 601)
-    assert decoder.server(compact(transcript_delta()), ids) == (dec.MORE_TEXT, None)  # text not kept
-    # another item is decoded as usual, never counted as the hot one
-    kind, value = decoder.server(compact(audio_delta(item="item_2")), ids)
-    assert kind == dec.AUDIO_DELTA and value[1] == "item_2"
+def generated_bytes(pipeline: Any) -> int:
+    """The audio bytes the one response span counted (pcm16 24 kHz: 48,000 bytes a second)."""
+    (chat,) = pipeline.responses()
+    return round(chat.attributes["openai.realtime.response.audio.generated_seconds"] * 48_000)
 
 
-def test_kept_text_is_decoded_from_its_string_alone():
-    decoder = dec.FrameDecoder(True, False)
-    _, (_, _, _, ids) = decoder.server(compact(audio_delta()))
-    assert decoder.server(compact(transcript_delta(text='say "hi" \u00e9')), ids) == (
-        dec.MORE_TEXT,
-        'say "hi" \u00e9',
+def start_response(session: Any) -> None:
+    session.client_event({"type": "response.create"})
+    session.server_frame(compact({"type": "response.created", "response": {"id": "resp_1"}}))
+
+
+def finish_response(session: Any) -> None:
+    session.server_frame(
+        compact({"type": "response.done", "response": {"id": "resp_1", "status": "completed"}})
     )
+    session.close()
+
+
+def test_the_next_delta_of_the_hot_item_is_recognised_by_its_ids_part(make_session, pipeline):
+    """The hot path (the session's, before the decoder): the item's next deltas are counted where
+    its ids part was; another item's delta is decoded as usual, never counted as the hot one."""
+    session = make_session()
+    start_response(session)
+    session.server_frame(compact(audio_delta()))  # decoded: the item becomes the hot one
+    hot = session._hot
+    session.server_frame(compact(audio_delta(delta=AUDIO + "AA==")))  # 601 bytes, on the hot path
+    assert hot.audio_at == compact(audio_delta()).find(b'"response_id"')  # found there, remembered
+    session.server_frame(compact(transcript_delta()))  # text not kept: nothing to record
+    assert hot.text_at == compact(transcript_delta()).find(b'"response_id"')
+    session.server_frame(compact(audio_delta(item="item_2")))  # decoded: the new hot item
+    assert session._hot is not hot and session._hot.output.id == "item_2"
+    assert hot.output.audio_bytes == 1201 and session._hot.output.audio_bytes == 600
+    finish_response(session)
+    assert generated_bytes(pipeline) == 600 + 601 + 600
+
+
+def test_kept_text_is_decoded_from_its_string_alone(make_session, pipeline):
+    decoder = dec.FrameDecoder(True, False)
     kind, value = decoder.server(compact(transcript_delta(item="item_2", text="x")))
     assert kind == dec.TEXT_DELTA
     assert value == ("response.output_audio_transcript.delta", "resp_1", "item_2", "x")
+    # the hot item's transcript, on the hot path
+    session = make_session(capture_content="SPAN_ONLY")
+    start_response(session)
+    session.server_frame(compact(audio_delta()))
+    session.server_frame(compact(transcript_delta(text='say "hi" \u00e9')))
+    session.server_frame(compact({**transcript_delta(text=" again"), "obfuscation": "Zm9v"}))
+    assert session._hot.text_at > 0  # (not decoded by the decoder)
+    finish_response(session)
+    (chat,) = pipeline.responses()
+    assert 'say \\"hi\\" \u00e9 again' in chat.attributes["gen_ai.output.messages"]
 
 
 def test_text_and_arguments_deltas_only_mark_the_first_chunk_when_text_is_not_kept():
@@ -110,23 +141,27 @@ def test_client_appends_are_sized_without_parsing_unless_audio_is_kept():
     assert dec.FrameDecoder(False, False).client(b"{") == (dec.SKIP, None)
 
 
-def test_the_hot_items_later_deltas_are_sized_from_their_length_alone():
+def test_the_hot_items_later_deltas_are_sized_from_their_length_alone(make_session, pipeline):
     """The trust rule: after an item's first delta was checked in full, its next deltas are sized
     without a scan; a frame that only looks like one is miscounted by at most its own length, and
     one that does not end as the API's do is decoded as usual."""
-    decoder = dec.FrameDecoder(False, False)
-    _, (_, _, _, ids) = decoder.server(compact(audio_delta()))
+    session = make_session()
+    start_response(session)
+    session.server_frame(compact(audio_delta()))
     trailing = compact(audio_delta())[:-1] + b',"extra":"x"}'  # a field after the payload
     escaped = compact(audio_delta(delta=AUDIO[:-4] + 'A\\"A'))
     non_ascii = compact(audio_delta(delta=AUDIO[:-2] + "\u00e9\u00e9"))
     for frame in (trailing, escaped, non_ascii):
-        kind, count = decoder.server(frame, ids)
-        assert kind == dec.MORE_AUDIO and 0 <= count - 600 <= len(frame)
+        session.server_frame(frame)
     truncated = compact(audio_delta())[:-2]
-    assert decoder.server(truncated, ids) == (dec.SKIP, None)  # not JSON: parsed, and skipped
+    session.server_frame(truncated)  # not JSON: decoded, and skipped
+    finish_response(session)
+    assert 0 <= generated_bytes(pipeline) - 4 * 600 <= len(trailing) + len(escaped) + len(non_ascii)
     # checked in full (no hot item), the same frames are parsed or declined as before
+    decoder = dec.FrameDecoder(False, False)
     assert decoder.server(trailing)[0] == dec.EVENT
     assert decoder.server(escaped)[0] == dec.EVENT
+    assert decoder.server(truncated) == (dec.SKIP, None)
 
 
 def test_hostile_frames_on_the_hot_path_never_raise_misroute_or_leave_a_span_open(make_session, pipeline):

@@ -31,45 +31,19 @@ class Audio:
         # the app's audio, kept for content capture until its item is committed
         self._input_capture: Optional[bytearray] = bytearray() if shared.settings.capture_audio else None
         self.items: dict[str, Response] = {}  # output item id -> the response whose audio it carried
-        # The item whose audio delta was read last: the ids part of its frames (for the decoder)
-        # and (response id, response, output item)
-        self.hot_ids: Optional[bytes] = None
-        self._hot: Any = None
 
     # ------------------------------------------------------------------ output
 
     def delta(
-        self, response_id: str, item_id: Optional[str], count: int, ids: Optional[bytes], now: int
-    ) -> None:
-        """An output audio delta read by the decoder (``count`` bytes); ``ids``: its frame's ids
-        part, by which the decoder recognises the item's next deltas."""
+        self, response_id: str, item_id: Optional[str], count: int, now: int
+    ) -> Optional[tuple[Response, Output]]:
+        """An output audio delta read by the decoder (``count`` bytes): the response and output
+        item it added to (``None`` without an item id), whose next deltas the router counts."""
         response = self._responses.get(response_id) or self._turns.response_for(response_id, now)
         self.add(response, item_id, count, now)
-        if ids is not None and item_id:  # the item's next deltas take the hot path
-            self.hot_ids = ids
-            self._hot = (response_id, response, response.outputs[item_id])
-
-    def more(self, count: int) -> bool:
-        """The next audio delta of the hot item; False when its response is no longer in flight
-        (the frame is then decoded anew)."""
-        hot: Optional[tuple[str, Response, Output]] = self._hot
-        if hot is None:  # dropped by a close in another thread
-            return False
-        response_id, response, output = hot
-        if self._responses.get(response_id) is not response:
-            return False
-        response.audio_bytes += count
-        self.output_bytes += count
-        output.audio_bytes += count
-        return True
-
-    def hot_item(self) -> Any:
-        """``(response id, response, output)`` of the hot item while its response is in flight,
-        else ``None``."""
-        hot = self._hot
-        if hot is None or self._responses.get(hot[0]) is not hot[1]:
+        if not item_id:
             return None
-        return hot
+        return response, response.outputs[item_id]
 
     def on_delta(self, event: dict[str, Any], now: int) -> None:
         """A parsed output audio delta (the audio is decoded only when it is kept)."""
@@ -161,8 +135,3 @@ class Audio:
 
     def seconds_out(self) -> float:
         return format_of(self._s.config.output_format).seconds(self.output_bytes)
-
-    def drop_hot(self) -> None:
-        """Forget the hot item (the session closed): its response may go."""
-        self.hot_ids = None
-        self._hot = None

@@ -2,8 +2,7 @@
 
 :class:`FrameDecoder` is the one entry point. Given a raw frame (``bytes`` or ``str``) it returns a
 ``(kind, value)`` pair (:data:`SKIP`, :data:`EVENT`, :data:`AUDIO_DELTA`, :data:`TEXT_DELTA`,
-:data:`CHUNK`, :data:`MORE_AUDIO`, :data:`MORE_TEXT`, :data:`APPEND`) and never calls into the state
-machine.
+:data:`CHUNK`, :data:`APPEND`) and never calls into the state machine.
 
 A voice session is mostly audio deltas of several kilobytes. For those (and other ``*.delta``
 events) the ``type`` is read from the first bytes and the few ids needed are pulled with
@@ -12,13 +11,15 @@ not read (``core/events.py``) are not parsed at all. Everything else is parsed a
 would parse it. Server frames from the Realtime API put ``"type"`` first; a frame that does not is
 simply parsed.
 
-The trust rule of the hot path: the next delta of the item whose audio was read last is
-recognised by its ids part (one comparison: the response and item ids, byte for byte) and, once
-the item's first delta was checked in full (its payload a plain base64 last field), sized from its
-length alone, with no scan of the payload. A later frame that only looks like one of the item's (a
-field after the payload, an escape, non-ASCII bytes) can at worst be miscounted by its own bytes;
-it is never misrouted (the ids must match), never raises, and a frame that does not end as the
-API's do is parsed instead.
+The trust rule of the hot path (applied by ``RealtimeSession.server_frame`` before a frame gets
+here, so that the most common frame costs no call): once the first delta of an output item was
+decoded here and checked in full (its payload a plain base64 last field), the item's next deltas
+are recognised by their type prefix and their ids part (the response and item ids, byte for byte,
+compared where the item's last delta of the kind had them, searched for when not there) and an
+audio delta is sized from its length and last bytes alone, with no scan of the payload. A later
+frame that only looks like one of the item's (a field after the payload, an escape, non-ASCII
+bytes) can at worst be miscounted by its own bytes; it is never misrouted (the ids must match),
+never raises, and a frame that does not end as the API's do (``"}``) is decoded here instead.
 """
 
 from __future__ import annotations
@@ -31,15 +32,12 @@ from . import events
 from .audio_format import base64_decoded_length
 from .frames import (
     AUDIO,
-    AUDIO_PREFIXES,
     RESPONSE_ID_MARKER,
     TEXT,
-    TEXT_PREFIXES,
     Delta,
     delta,
     delta_text,
     frame_type,
-    last_string,
     loads,
     string_length,
 )
@@ -54,8 +52,6 @@ EVENT = 1  # a parsed event (any JSON value; the state machine ignores what is n
 AUDIO_DELTA = 2  # an output audio delta: (response_id, item_id or None, audio bytes, ids part or None)
 TEXT_DELTA = 3  # a kept text delta: (type, response_id, item_id or None, text)
 CHUNK = 4  # a text or arguments delta whose text is not kept: response_id
-MORE_AUDIO = 5  # the next audio delta of the item whose ids part was given: audio bytes
-MORE_TEXT = 6  # the next text delta of that item: its text, or None when text is not kept
 APPEND = 7  # a client input_audio_buffer.append read without parsing: audio bytes
 
 Decoded = tuple[int, Any]
@@ -87,6 +83,36 @@ def frame_actions(capture: bool, keep_audio: bool) -> dict[bytes, int]:
     return actions
 
 
+class HotItem:
+    """The output item whose audio delta was read last, whose next deltas the router counts in
+    place (``RealtimeSession.server_frame``, the trust rule above): the ids part of its frames (the
+    last item of an :data:`AUDIO_DELTA`), where that part was in its last audio and text frames (-1:
+    not known yet), and the response and output records its audio adds to."""
+
+    __slots__ = ("audio_at", "ids", "output", "response", "size", "text_at")
+
+    def __init__(self, ids: bytes, response: Any, output: Any) -> None:
+        self.ids = ids
+        self.size = len(ids)
+        self.audio_at = -1
+        self.text_at = -1
+        self.response = response
+        self.output = output
+
+    def locate(self, data: bytes, audio: bool) -> bool:
+        """The frame, a delta of the item's kind (``audio`` or text) whose ids part was not where
+        the last one had it, is one of the item's: where its ids part is is remembered for the
+        next one (``audio_at`` or ``text_at``). False when it is not one of the item's."""
+        at = data.find(RESPONSE_ID_MARKER, 28)
+        if at < 0 or not data.startswith(self.ids, at):
+            return False
+        if audio:
+            self.audio_at = at
+        else:
+            self.text_at = at
+        return True
+
+
 class FrameDecoder:
     """Decodes the frames of one session: what each is, and only what the core needs of it.
 
@@ -101,28 +127,9 @@ class FrameDecoder:
         self._keep_audio = keep_audio
         self._actions = frame_actions(capture, keep_audio)
 
-    def server(self, data: Any, hot: Optional[bytes] = None) -> Decoded:
-        """A raw server frame. ``hot``: the ids part of the item whose audio was read last (see
-        :func:`delta`); its next deltas come back as :data:`MORE_AUDIO` or :data:`MORE_TEXT`."""
-        if hot is not None and type(data) is bytes:
-            at = data.find(RESPONSE_ID_MARKER, 28)
-            if at > 0 and data.startswith(hot, at):
-                if data.startswith(AUDIO_PREFIXES):
-                    # the trust rule: sized from the frame's length and last bytes alone (see the
-                    # module's docstring); a frame not ending as the API's do ("}) is decoded anew
-                    stop = len(data) - 2
-                    start = at + len(hot)
-                    if stop >= start and data[stop] == 34 and data[-1] == 125:
-                        count = (stop - start) * 3 // 4
-                        if data[stop - 1] == 61:  # "=" (the opening quote when empty)
-                            count -= 2 if data[stop - 2] == 61 else 1
-                        return MORE_AUDIO, count if count > 0 else 0
-                elif data.startswith(TEXT_PREFIXES):  # its first chunk was the audio
-                    if not self._capture:
-                        return MORE_TEXT, None
-                    text = last_string(data, at + len(hot))
-                    if text is not None:
-                        return MORE_TEXT, text
+    def server(self, data: Any) -> Decoded:
+        """A raw server frame (the hot item's next deltas are counted by the session before it
+        gets here: the trust rule, above)."""
         if type(data) is bytes and data.startswith(_TYPE_PREFIX):
             # what recv_bytes hands over, "type" first as the API sends it: the type says what to
             # do, from one lookup

@@ -164,7 +164,6 @@ class Lifecycle:
         if failure:
             span.set_attribute(sc.ERROR_TYPE, failure)
             span.set_status(Status(StatusCode.ERROR, failure))
-        audio.drop_hot()  # let the last response go
         span.end(end_time=now)
         metrics.record_session(
             shared.telemetry,

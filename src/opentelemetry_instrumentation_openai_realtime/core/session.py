@@ -46,6 +46,7 @@ from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import 
 from . import decoder as dec
 from . import events
 from .audio_format import base64_decoded_length
+from .frames import AUDIO_PREFIXES, TEXT_PREFIXES, last_string
 from .parts import Parts
 from .shared import Clock, Shared
 from .values import as_mapping, to_dict
@@ -63,9 +64,10 @@ class SessionState(enum.Enum):
 
 
 _CLOSED = SessionState.CLOSED
-# the decoder's kinds are small ints: compared by identity on the hot path
-_MORE_AUDIO, _MORE_TEXT, _AUDIO, _TEXT = dec.MORE_AUDIO, dec.MORE_TEXT, dec.AUDIO_DELTA, dec.TEXT_DELTA
+# the decoder's kinds are small ints: compared by identity
+_AUDIO, _TEXT = dec.AUDIO_DELTA, dec.TEXT_DELTA
 _CHUNK, _SKIP = dec.CHUNK, dec.SKIP
+_AUDIO_PREFIXES, _TEXT_PREFIXES = AUDIO_PREFIXES, TEXT_PREFIXES
 
 
 class RealtimeSession:
@@ -96,6 +98,8 @@ class RealtimeSession:
         self._inputs, self._audio, self._lifecycle = parts.inputs, parts.audio, parts.lifecycle
         self._translation, self._playback = parts.translation, parts.playback
         self._held = parts.turns.held  # (the same list, read on the hot path)
+        self._hot: Optional[dec.HotItem] = None  # the item whose audio was read last
+        self._capture = shared.capture
         self._handlers = parts.routes()
         self.span: Span = telemetry.tracer.start_span(
             shared.name(sc.OPERATION_SESSION),
@@ -151,13 +155,38 @@ class RealtimeSession:
         try:
             if self.state is _CLOSED:
                 return
-            audio = self._audio
-            kind, value = self._decoder.server(data, audio.hot_ids)  # decoding needs no lock
-            if kind is _MORE_AUDIO:  # most frames of a voice session
-                if not self._held and audio.more(value):
-                    return  # lock-free: the hot item's counters (docs/architecture.md)
-            elif kind is _MORE_TEXT and value is None and not self._held and audio.hot_item() is not None:
-                return  # a transcript delta of the hot item, its text not kept: nothing to record
+            hot = self._hot
+            if hot is not None and type(data) is bytes and not self._held:
+                # The hot path, most frames of a voice session: the next deltas of the item whose
+                # audio was read last, recognised by their ids part where the item's last delta of
+                # the kind had it, and counted in place, lock-free (the trust rule of decoder.py;
+                # docs/architecture.md). Python calls are what a frame costs: none are added here.
+                if data.startswith(_AUDIO_PREFIXES):
+                    found = data.startswith(hot.ids, hot.audio_at) or hot.locate(data, True)
+                    if found and not hot.response.ended:
+                        start = hot.audio_at + hot.size
+                        stop = len(data) - 2
+                        if stop >= start and data[stop] == 34 and data[-1] == 125:  # ..."}
+                            count = (stop - start) * 3 // 4
+                            if data[stop - 1] == 61:  # "=" (the opening quote when empty)
+                                count -= 2 if data[stop - 2] == 61 else 1
+                            if count > 0:
+                                hot.response.audio_bytes += count
+                                self._audio.output_bytes += count
+                                hot.output.audio_bytes += count
+                            return
+                elif data.startswith(_TEXT_PREFIXES):  # the item's transcript
+                    found = data.startswith(hot.ids, hot.text_at) or hot.locate(data, False)
+                    if found and not hot.response.ended:
+                        if not self._capture:
+                            return  # nothing to record: its first chunk was the audio
+                        text = last_string(data, hot.text_at + hot.size)
+                        if text is not None:
+                            with self._lock:
+                                if not hot.response.ended:
+                                    self._outputs.add_text(hot.response, hot.output, text)
+                            return
+            kind, value = self._decoder.server(data)  # decoding needs no lock
             lock = self._lock
             lock.acquire()  # not `with`: `with` costs more here
             try:
@@ -168,24 +197,15 @@ class RealtimeSession:
                     now = self._clock()
                     if now >= self._turns.next_deadline:
                         self._turns.release_due(now)
-                if kind is _MORE_AUDIO:
-                    if audio.more(value):
-                        return
-                    kind, value = self._decoder.server(data)  # its response ended: decode anew
-                elif kind is _MORE_TEXT:
-                    hot = audio.hot_item()
-                    if hot is not None:
-                        if value is not None:
-                            self._outputs.add_text(hot[1], hot[2], value)
-                        return
-                    kind, value = self._decoder.server(data)
                 if kind is _SKIP:
                     return
                 if now is None:
                     now = self._clock()
                 if kind is _AUDIO:
                     response_id, item_id, count, ids = value
-                    audio.delta(response_id, item_id, count, ids, now)
+                    counted = self._audio.delta(response_id, item_id, count, now)
+                    if counted is not None and ids is not None:  # its next deltas: the hot path
+                        self._hot = dec.HotItem(ids, *counted)
                 elif kind is _CHUNK:
                     self._outputs.chunk(value, now)
                 elif kind is _TEXT:
@@ -308,6 +328,7 @@ class RealtimeSession:
                     return
                 self._translation.finish()
                 self._lifecycle.finish(code, error, error_type, self._clock(), by_app)
+                self._hot = None  # let the last response go
                 self._transition(SessionState.CLOSED)
         except Exception:
             _logger.debug("failed to close the session", exc_info=True)
