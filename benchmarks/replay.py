@@ -8,6 +8,10 @@ imports and frame building cancel out), divided by the extra turns, and per fram
 audio deltas (the other events and the audio deltas, less the other events alone), transcript
 deltas (the full stream less that), and the other events (less a replay that feeds nothing).
 
+``--sdk`` gives the session the OpenTelemetry SDK's providers instead (spans exported to a dropping
+exporter, metrics collected at the end): our code plus the SDK's span and metric work. ``--str``
+feeds the frames as ``str``, as ``websockets`` and ``aiohttp`` hand over the API's text frames.
+
 Unlike the client benchmark (``./scripts/bench --instructions``), nothing here waits on a socket:
 repeated runs of one checkout give the same counts, so differences of a few instructions per
 frame are real. ``--child`` is the process valgrind counts.
@@ -28,16 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("all", "audio", "transcript", "other", "none")
 
 
-def _kind(frame: bytes) -> str:
-    head = frame[:48]
-    if b"audio.delta" in head:
+def _kind(frame: Any) -> str:
+    head = frame[:48] if type(frame) is str else frame[:48].decode()
+    if "audio.delta" in head:
         return "audio"
-    if b"transcript.delta" in head:
+    if "transcript.delta" in head:
         return "transcript"
     return "other"
 
 
-def child(dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False) -> None:
+def child(
+    dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False, text: bool = False
+) -> None:
     """One session of ``turns`` turns: every frame (``keep="all"``), or the other events plus the
     deltas of one kind (``"audio"``, ``"transcript"``), or the other events alone (``"other"``),
     or none (``"none"``: the frames are built, not fed: the baseline)."""
@@ -46,8 +52,11 @@ def child(dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: 
 
     pipeline = Pipeline(sdk=sdk, capture=content)
     stream = Stream(dialect, deltas)
-    first = stream.session_created().encode()
-    frames = [[text.encode() for text in stream.turn()] for _ in range(turns)]
+    first: Any = stream.session_created()
+    frames: list[list[Any]] = [stream.turn() for _ in range(turns)]
+    if not text:  # as recv_bytes hands them over (else str, as websocket libraries do)
+        first = first.encode()
+        frames = [[frame.encode() for frame in turn] for turn in frames]
     clock = Clock()
     session = pipeline.session(dialect, clock)
     session.server_frame(first)
@@ -63,13 +72,17 @@ def child(dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: 
     pipeline.flush()
 
 
-def count(dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False) -> int:
+def count(
+    dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False, text: bool = False
+) -> int:
     """Instructions of one child process (valgrind's cachegrind, no cache simulation)."""
     args = ["--child", "--dialect", dialect, "--turns", str(turns), "--deltas", str(deltas), "--keep", keep]
     if content:
         args.append("--content")
     if sdk:
         args.append("--sdk")
+    if text:
+        args.append("--str")
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     proc = subprocess.run(
@@ -95,13 +108,14 @@ def measure(
     content: bool,
     kinds: tuple[str, ...],
     sdk: bool = False,
+    text: bool = False,
 ) -> dict[str, Any]:
     """Instructions per turn of the full stream, of the other events, and per delta of each kind
     (those of ``kinds``)."""
     per_turn = {}
     for keep in ("none", "other", *kinds):
-        long_count = count(dialect, long_, deltas, content, keep, sdk)
-        extra = long_count - count(dialect, short, deltas, content, keep, sdk)
+        long_count = count(dialect, long_, deltas, content, keep, sdk, text)
+        extra = long_count - count(dialect, short, deltas, content, keep, sdk, text)
         per_turn[keep] = extra / (long_ - short)
     result = {}
     if "all" in kinds:
@@ -130,21 +144,29 @@ def main(argv: Optional[list[str]] = None) -> int:
         help="the OpenTelemetry SDK's providers (spans exported to a dropping exporter, metrics "
         "collected at the end) instead of the no-op ones: our code plus the SDK's work",
     )
+    parser.add_argument(
+        "--str",
+        action="store_true",
+        dest="text",
+        help="feed str frames, as websockets and aiohttp hand over the API's text frames (default: "
+        "bytes, as the openai SDK's recv_bytes)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dialect", default="ga", help=argparse.SUPPRESS)
     parser.add_argument("--content", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--keep", default="all", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.dialect, int(args.turns), args.deltas, args.content, args.keep, args.sdk)
+        child(args.dialect, int(args.turns), args.deltas, args.content, args.keep, args.sdk, args.text)
         return 0
     short, long_ = (int(n) for n in args.turns.split(","))
     report = {}
     for dialect in args.dialects.split(","):
         for content in (c == "on" for c in args.contents.split(",")):
-            label = f"{dialect} content {'on' if content else 'off'}{', SDK' if args.sdk else ''}"
+            label = f"{dialect} content {'on' if content else 'off'}"
+            label += (", SDK" if args.sdk else "") + (", str frames" if args.text else "")
             kinds = tuple(args.kinds.split(","))
-            report[label] = measure(dialect, short, long_, args.deltas, content, kinds, args.sdk)
+            report[label] = measure(dialect, short, long_, args.deltas, content, kinds, args.sdk, args.text)
             print(f"{label}: {json.dumps(report[label])}", flush=True)
     return 0
 

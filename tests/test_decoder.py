@@ -58,35 +58,50 @@ def finish_response(session: Any) -> None:
     session.close()
 
 
-def test_the_next_delta_of_the_hot_item_is_recognised_by_its_ids_part(make_session, pipeline):
+FRAME_TYPES = [pytest.param(bytes, id="bytes"), pytest.param(str, id="str")]
+
+
+def framed(kind: type, event: dict[str, Any]) -> Any:
+    """A compact frame as ``recv_bytes`` (bytes) or a websocket library (str) hands it over."""
+    frame = compact(event)
+    return frame if kind is bytes else frame.decode()
+
+
+@pytest.mark.parametrize("kind", FRAME_TYPES)
+def test_the_next_delta_of_the_hot_item_is_recognised_by_its_ids_part(make_session, pipeline, kind):
     """The hot path (the session's, before the decoder): the item's next deltas are counted where
     its ids part was; another item's delta is decoded as usual, never counted as the hot one."""
     session = make_session()
     start_response(session)
-    session.server_frame(compact(audio_delta()))  # decoded: the item becomes the hot one
+    session.server_frame(framed(kind, audio_delta()))  # decoded: the item becomes the hot one
     hot = session._hot
-    session.server_frame(compact(audio_delta(delta=AUDIO + "AA==")))  # 601 bytes, on the hot path
+    assert hot.kind is kind
+    session.server_frame(framed(kind, audio_delta(delta=AUDIO + "AA==")))  # 601 bytes, hot path
     assert hot.audio_at == compact(audio_delta()).find(b'"response_id"')  # found there, remembered
-    session.server_frame(compact(transcript_delta()))  # text not kept: nothing to record
+    session.server_frame(framed(kind, transcript_delta()))  # text not kept: nothing to record
     assert hot.text_at == compact(transcript_delta()).find(b'"response_id"')
-    session.server_frame(compact(audio_delta(item="item_2")))  # decoded: the new hot item
-    assert session._hot is not hot and session._hot.output.id == "item_2"
-    assert hot.output.audio_bytes == 1201 and session._hot.output.audio_bytes == 600
+    other = bytes if kind is str else str  # a frame of the other type: decoded, and counted
+    session.server_frame(framed(other, audio_delta(delta=AUDIO + "AAA=")))
+    assert session._hot is not hot and session._hot.kind is other
+    session.server_frame(framed(kind, audio_delta(item="item_2")))  # decoded: the new hot item
+    assert session._hot.output.id == "item_2"
+    assert hot.output.audio_bytes == 600 + 601 + 602 and session._hot.output.audio_bytes == 600
     finish_response(session)
-    assert generated_bytes(pipeline) == 600 + 601 + 600
+    assert generated_bytes(pipeline) == 600 + 601 + 602 + 600
 
 
-def test_kept_text_is_decoded_from_its_string_alone(make_session, pipeline):
+@pytest.mark.parametrize("kind", FRAME_TYPES)
+def test_kept_text_is_decoded_from_its_string_alone(make_session, pipeline, kind):
     decoder = dec.FrameDecoder(True, False)
-    kind, value = decoder.server(compact(transcript_delta(item="item_2", text="x")))
-    assert kind == dec.TEXT_DELTA
+    found, value = decoder.server(framed(kind, transcript_delta(item="item_2", text="x")))
+    assert found == dec.TEXT_DELTA
     assert value == ("response.output_audio_transcript.delta", "resp_1", "item_2", "x")
     # the hot item's transcript, on the hot path
     session = make_session(capture_content="SPAN_ONLY")
     start_response(session)
-    session.server_frame(compact(audio_delta()))
-    session.server_frame(compact(transcript_delta(text='say "hi" \u00e9')))
-    session.server_frame(compact({**transcript_delta(text=" again"), "obfuscation": "Zm9v"}))
+    session.server_frame(framed(kind, audio_delta()))
+    session.server_frame(framed(kind, transcript_delta(text='say "hi" \u00e9')))
+    session.server_frame(framed(kind, {**transcript_delta(text=" again"), "obfuscation": "Zm9v"}))
     assert session._hot.text_at > 0  # (not decoded by the decoder)
     finish_response(session)
     (chat,) = pipeline.responses()
@@ -141,20 +156,21 @@ def test_client_appends_are_sized_without_parsing_unless_audio_is_kept():
     assert dec.FrameDecoder(False, False).client(b"{") == (dec.SKIP, None)
 
 
-def test_the_hot_items_later_deltas_are_sized_from_their_length_alone(make_session, pipeline):
+@pytest.mark.parametrize("kind", FRAME_TYPES)
+def test_the_hot_items_later_deltas_are_sized_from_their_length_alone(make_session, pipeline, kind):
     """The trust rule: after an item's first delta was checked in full, its next deltas are sized
     without a scan; a frame that only looks like one is miscounted by at most its own length, and
     one that does not end as the API's do is decoded as usual."""
     session = make_session()
     start_response(session)
-    session.server_frame(compact(audio_delta()))
+    session.server_frame(framed(kind, audio_delta()))
     trailing = compact(audio_delta())[:-1] + b',"extra":"x"}'  # a field after the payload
     escaped = compact(audio_delta(delta=AUDIO[:-4] + 'A\\"A'))
     non_ascii = compact(audio_delta(delta=AUDIO[:-2] + "\u00e9\u00e9"))
     for frame in (trailing, escaped, non_ascii):
-        session.server_frame(frame)
+        session.server_frame(frame if kind is bytes else frame.decode())
     truncated = compact(audio_delta())[:-2]
-    session.server_frame(truncated)  # not JSON: decoded, and skipped
+    session.server_frame(truncated if kind is bytes else truncated.decode())  # not JSON: skipped
     finish_response(session)
     assert 0 <= generated_bytes(pipeline) - 4 * 600 <= len(trailing) + len(escaped) + len(non_ascii)
     # checked in full (no hot item), the same frames are parsed or declined as before
@@ -190,3 +206,27 @@ def test_hostile_frames_on_the_hot_path_never_raise_misroute_or_leave_a_span_ope
     counted = round(generated * 48_000)  # pcm16 24 kHz: 48,000 bytes a second
     assert 3 * 600 <= counted <= 3 * 600 + sum(len(frame) for frame in hostile)
     assert all(span.end_time is not None for span in pipeline.spans())
+
+
+@pytest.mark.parametrize("kind", FRAME_TYPES)
+def test_the_hot_path_compares_the_ids_where_the_kinds_last_delta_had_them(make_session, pipeline, kind):
+    """Event ids of another length move the ids part: it is searched for and the new place
+    remembered; a transcript delta whose ids part happens to sit where the audio deltas' did is
+    still a transcript (the type prefix decides), never counted as audio."""
+    session = make_session()
+    start_response(session)
+    session.server_frame(framed(kind, audio_delta()))
+    session.server_frame(framed(kind, audio_delta()))
+    hot = session._hot
+    assert hot.audio_at == compact(audio_delta()).find(b'"response_id"')
+    longer = {**audio_delta(), "event_id": "event_longer_id_12345"}
+    session.server_frame(framed(kind, longer))
+    assert hot.audio_at == compact(longer).find(b'"response_id"')
+    # "response.output_audio_transcript.delta" is 11 characters longer than the audio type: an
+    # event id 11 characters shorter puts the transcript's ids part where the audio's was
+    shifted = {**transcript_delta(), "event_id": "e" * (len("event_longer_id_12345") - 11)}
+    assert compact(shifted).find(b'"response_id"') == hot.audio_at
+    session.server_frame(framed(kind, shifted))
+    assert hot.text_at == hot.audio_at
+    finish_response(session)
+    assert generated_bytes(pipeline) == 3 * 600

@@ -325,7 +325,9 @@ def test_delta_reader_agrees_with_json(case: tuple[dict[str, Any], Any]) -> None
         assert isinstance(delta, str)
         assert audio_bytes == base64_decoded_length(len(delta), delta[-2:])
     if ids is not None:  # the part every delta of the item repeats: its ids, then the delta
-        assert isinstance(frame, bytes) and ids in frame
+        # bytes (recv_bytes) or str (websocket libraries), of the frame's own type
+        assert type(frame) in (bytes, str) and type(ids) is type(frame) and ids in frame
+        ids = ids if type(ids) is bytes else ids.encode()
         assert ids.startswith(b'"response_id":"') and ids.endswith(b'"delta":"')
         # the ids, the delta's key, and whatever fields the frame has between them (compared byte
         # for byte with the item's next deltas, so an extra field only has to repeat to match)

@@ -32,12 +32,12 @@ from . import events
 from .audio_format import base64_decoded_length
 from .frames import (
     AUDIO,
-    RESPONSE_ID_MARKER,
     TEXT,
     Delta,
     delta,
     delta_text,
     frame_type,
+    hot_markers,
     loads,
     string_length,
 )
@@ -86,24 +86,42 @@ def frame_actions(capture: bool, keep_audio: bool) -> dict[bytes, int]:
 class HotItem:
     """The output item whose audio delta was read last, whose next deltas the router counts in
     place (``RealtimeSession.server_frame``, the trust rule above): the ids part of its frames (the
-    last item of an :data:`AUDIO_DELTA`), where that part was in its last audio and text frames (-1:
-    not known yet), and the response and output records its audio adds to."""
+    last item of an :data:`AUDIO_DELTA`; ``bytes`` or ``str``, the type of the item's frames),
+    where that part was in its last audio and text frames (-1: not known yet), what the hot path
+    compares in frames of that type, and the response and output records its audio adds to."""
 
-    __slots__ = ("audio_at", "ids", "output", "response", "size", "text_at")
+    __slots__ = (
+        "audio_at",
+        "audio_prefixes",
+        "brace",
+        "equals",
+        "ids",
+        "kind",
+        "marker",
+        "output",
+        "quote",
+        "response",
+        "size",
+        "text_at",
+        "text_prefixes",
+    )
 
-    def __init__(self, ids: bytes, response: Any, output: Any) -> None:
+    def __init__(self, ids: Any, response: Any, output: Any) -> None:
         self.ids = ids
+        self.kind = type(ids)
         self.size = len(ids)
         self.audio_at = -1
         self.text_at = -1
         self.response = response
         self.output = output
+        markers = hot_markers(self.kind)
+        self.audio_prefixes, self.text_prefixes, self.marker, self.quote, self.brace, self.equals = markers
 
-    def locate(self, data: bytes, audio: bool) -> bool:
+    def locate(self, data: Any, audio: bool) -> bool:
         """The frame, a delta of the item's kind (``audio`` or text) whose ids part was not where
         the last one had it, is one of the item's: where its ids part is is remembered for the
         next one (``audio_at`` or ``text_at``). False when it is not one of the item's."""
-        at = data.find(RESPONSE_ID_MARKER, 28)
+        at = data.find(self.marker, 28)
         if at < 0 or not data.startswith(self.ids, at):
             return False
         if audio:

@@ -126,7 +126,7 @@ def delta(data: Frame) -> Optional[Delta]:
     missing, empty or escaped, or the audio is not the frame's last field: the caller then parses
     the frame. ``item_id`` is ``None`` when absent. ``audio_bytes`` (audio deltas, else 0) is the
     decoded size of the base64 payload, from its length and padding: the payload is neither
-    decoded nor copied. ``ids`` is the part of a ``bytes`` frame from ``"response_id":"`` to
+    decoded nor copied. ``ids`` is the part of a ``bytes`` or ``str`` frame from ``"response_id":"`` to
     ``"delta":"`` included when it has the API's order (response id, item id, delta), else
     ``None``: every delta of an item, audio or transcript, has that part byte for byte, so a
     caller can recognise the item's next deltas with one comparison.
@@ -186,9 +186,12 @@ def audio_size(frame: Any, start: int) -> int:
     return count if count > 0 else 0
 
 
-RESPONSE_ID_MARKER = _B[5]
-AUDIO_PREFIXES = _B[0]
-TEXT_PREFIXES = _B[1]
+def hot_markers(kind: type) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """What the hot path compares in a frame of ``kind`` (``bytes`` or ``str``): the audio and the
+    text delta prefixes, the response id marker, and the quote, closing brace and ``=`` as
+    indexing the frame gives them (ints in bytes, characters in a str)."""
+    markers = _B if kind is bytes else _S
+    return markers[0], markers[1], markers[5], markers[3][0], markers[9], markers[8]
 
 
 def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[str, Optional[str], int, Any]]:
@@ -230,7 +233,7 @@ def _read_ids(frame: Any, markers: tuple[Any, ...], at: int) -> Optional[tuple[s
     start = frame.find(delta_marker, 28)
     if start >= 0:
         start += 9
-        if at < found < start and type(frame) is bytes:
+        if at < found < start and (type(frame) is bytes or type(frame) is str):
             ids = frame[at:start]
     return response_id, item_id, start, ids
 

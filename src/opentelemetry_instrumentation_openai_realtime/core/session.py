@@ -46,7 +46,7 @@ from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import 
 from . import decoder as dec
 from . import events
 from .audio_format import base64_decoded_length
-from .frames import AUDIO_PREFIXES, TEXT_PREFIXES, last_string
+from .frames import last_string
 from .parts import Parts
 from .shared import Clock, Shared
 from .values import as_mapping, to_dict
@@ -67,7 +67,6 @@ _CLOSED = SessionState.CLOSED
 # the decoder's kinds are small ints: compared by identity
 _AUDIO, _TEXT = dec.AUDIO_DELTA, dec.TEXT_DELTA
 _CHUNK, _SKIP = dec.CHUNK, dec.SKIP
-_AUDIO_PREFIXES, _TEXT_PREFIXES = AUDIO_PREFIXES, TEXT_PREFIXES
 
 
 class RealtimeSession:
@@ -156,26 +155,27 @@ class RealtimeSession:
             if self.state is _CLOSED:
                 return
             hot = self._hot
-            if hot is not None and type(data) is bytes and not self._held:
+            if hot is not None and type(data) is hot.kind and not self._held:
                 # The hot path, most frames of a voice session: the next deltas of the item whose
                 # audio was read last, recognised by their ids part where the item's last delta of
                 # the kind had it, and counted in place, lock-free (the trust rule of decoder.py;
                 # docs/architecture.md). Python calls are what a frame costs: none are added here.
-                if data.startswith(_AUDIO_PREFIXES):
+                if data.startswith(hot.audio_prefixes):
                     found = data.startswith(hot.ids, hot.audio_at) or hot.locate(data, True)
                     if found and not hot.response.ended:
                         start = hot.audio_at + hot.size
                         stop = len(data) - 2
-                        if stop >= start and data[stop] == 34 and data[-1] == 125:  # ..."}
+                        if stop >= start and data[stop] == hot.quote and data[-1] == hot.brace:  # ..."}
                             count = (stop - start) * 3 // 4
-                            if data[stop - 1] == 61:  # "=" (the opening quote when empty)
-                                count -= 2 if data[stop - 2] == 61 else 1
+                            equals = hot.equals  # "=" padding (the opening quote when empty)
+                            if data[stop - 1] == equals:
+                                count -= 2 if data[stop - 2] == equals else 1
                             if count > 0:
                                 hot.response.audio_bytes += count
                                 self._audio.output_bytes += count
                                 hot.output.audio_bytes += count
                             return
-                elif data.startswith(_TEXT_PREFIXES):  # the item's transcript
+                elif data.startswith(hot.text_prefixes):  # the item's transcript
                     found = data.startswith(hot.ids, hot.text_at) or hot.locate(data, False)
                     if found and not hot.response.ended:
                         if not self._capture:
@@ -187,6 +187,8 @@ class RealtimeSession:
                                     self._outputs.add_text(hot.response, hot.output, text)
                             return
             kind, value = self._decoder.server(data)  # decoding needs no lock
+            if kind is _SKIP and not self._held:
+                return  # nothing to record, nothing held to release: no lock
             lock = self._lock
             lock.acquire()  # not `with`: `with` costs more here
             try:
