@@ -20,6 +20,7 @@ from opentelemetry_instrumentation_openai_realtime.adapters._patching import (
     new_session,
     session_of,
     socket_owned,
+    state,
     swap_class,
     telemetry,
 )
@@ -69,9 +70,10 @@ def failed(session: RealtimeSession, exc: BaseException) -> None:
 
 
 def received(connection: Any, data: Any) -> None:
-    """A frame the socket returned to the app."""
+    """A frame the socket returned to the app (``state.telemetry`` read in place: no call more
+    per frame than the session's own)."""
     session = connection.__dict__.get(SESSION_ATTR)
-    if session is not None and telemetry() is not None:
+    if session is not None and state.telemetry is not None:
         session.server_frame(data)
 
 
