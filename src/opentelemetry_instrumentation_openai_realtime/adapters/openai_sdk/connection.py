@@ -88,13 +88,6 @@ def _recv_sync(api: str) -> Callable[[Callable[..., Any]], Any]:
                 except BaseException as exc:
                     _on_recv_error(self, exc, api)
                     raise
-                try:  # _received, its common case in place: one Python call less per frame
-                    session = self.__dict__.get(SESSION_ATTR)
-                    if session is not None and state.telemetry is not None:
-                        session.server_frame(data)
-                        return data
-                except Exception:
-                    return data
                 _received(self, data, api)
                 return data
 
@@ -124,13 +117,6 @@ def _recv_async(api: str) -> Callable[[Callable[..., Any]], Any]:
                 except BaseException as exc:
                     _on_recv_error(self, exc, api)
                     raise
-                try:  # _received, its common case in place: one Python call less per frame
-                    session = self.__dict__.get(SESSION_ATTR)
-                    if session is not None and state.telemetry is not None:
-                        session.server_frame(data)
-                        return data
-                except Exception:
-                    return data
                 _received(self, data, api)
                 return data
 
