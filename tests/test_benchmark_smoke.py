@@ -130,3 +130,23 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
     assert "SDK wrappers +1.00%, the session +3.00%, the OpenTelemetry SDK +1.00%" in printed
     assert "target GA content off <= 1.025: FAIL" in printed
     assert "target beta content off <= OpenLLMetry: FAIL" in printed
+    assert counted["drift"] == {"ga": 0.0, "beta": 0.0} and "apart (steady)" in printed
+    assert "WARNING" not in printed
+
+    # the bare client is counted again last: a run that drifted (other work on the machine) says
+    # so, and its ratios divide by the mean of the two bare counts
+    bare_counts = iter([1000, 1020])
+    monkeypatch.setattr(
+        run,
+        "instruction_count",
+        lambda port, api, kind, turns, deltas: (
+            0 if turns == 5 else next(bare_counts) if kind == "bare" else fake[api, kind]
+        ),
+    )
+    args = run.parse_args(["--instructions", "--apis", "ga"])
+    drifted = run.instructions(args, type("S", (), {"port": 0})())
+    assert drifted["drift"] == {"ga": pytest.approx(0.02)}
+    assert drifted["counts"]["ga"]["bare"] == 1010
+    assert drifted["ratios"]["ga"]["off"] == pytest.approx(1050 / 1010)
+    printed = capsys.readouterr().out
+    assert "WARNING: the bare client counted first and last differs by +2.00%" in printed
