@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from opentelemetry_instrumentation_openai_realtime.core import decoder, frames
+from opentelemetry_instrumentation_openai_realtime.core import decoder, frames, values
 from opentelemetry_instrumentation_openai_realtime.core.session import RealtimeSession
 from opentelemetry_instrumentation_openai_realtime.simulator import events as ev
 
@@ -375,3 +375,40 @@ def test_delta_reader_declines_what_it_cannot_read_exactly(frame: bytes) -> None
 )
 def test_string_length_reads_plain_values_only(frame: Any, expected: Any) -> None:
     assert frames.string_length(frame, "audio") == expected
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=8) | st.integers() | st.booleans() | st.none(), children, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@fuzz_settings(1000)
+@given(value=json_values | st.builds(object) | st.tuples(st.integers(), st.text()))
+def test_dumps_agrees_with_the_json_encoder(value: Any) -> None:
+    """``values.dumps`` uses the C encoder directly: the same text as the standard encoder it
+    replaced (compact, not ASCII-escaped, unknown values as strings), or the same error."""
+    reference = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        expected: Any = reference.encode(value)
+    except (ValueError, TypeError) as exc:
+        expected = type(exc)
+    try:
+        got: Any = values.dumps(value)
+    except (ValueError, TypeError) as exc:
+        got = type(exc)
+    assert got == expected
+
+
+def test_dumps_of_a_circular_value_raises_as_the_json_encoder_does() -> None:
+    circular: dict[str, Any] = {}
+    circular["self"] = circular
+    with pytest.raises(ValueError, match="Circular reference"):
+        values.dumps(circular)
+    assert values.dumps({"tuple key": (1, "a"), "set": {1}}).startswith('{"tuple key":[1,"a"],"set":"')

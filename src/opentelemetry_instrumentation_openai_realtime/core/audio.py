@@ -106,7 +106,7 @@ class Audio:
         if response is None or response.truncated:
             return
         output = response.outputs.get(item_id)
-        generated = format_of(self._s.config.output_format).seconds(output.audio_bytes if output else 0)
+        generated = self._s.config.output_audio.seconds(output.audio_bytes if output else 0)
         heard = min(end_ms / 1000.0, generated) if generated else end_ms / 1000.0
         response.truncated = True
         response.heard_seconds = round(heard, 6)
@@ -134,4 +134,4 @@ class Audio:
         return format_of(self._s.config.input_format).seconds(self.input_bytes)
 
     def seconds_out(self) -> float:
-        return format_of(self._s.config.output_format).seconds(self.output_bytes)
+        return self._s.config.output_audio.seconds(self.output_bytes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from .audio_format import parse_format
+from .audio_format import DEFAULT_FORMAT, AudioFormat, format_of, parse_format
 from .values import as_mapping, as_str
 
 # Request parameters a session config (or a response.create, which overrides it per response) sets
@@ -34,6 +34,7 @@ class SessionConfig:
         "instructions",
         "kind",
         "model",
+        "output_audio",
         "output_format",
         "output_modalities",
         "params",
@@ -50,6 +51,7 @@ class SessionConfig:
         self.output_modalities: Optional[tuple[str, ...]] = None
         self.input_format: Optional[str] = None
         self.output_format: Optional[str] = None
+        self.output_audio: AudioFormat = DEFAULT_FORMAT  # format_of(output_format), kept with it
         self.turn_detection: Optional[str] = None
         self.transcription_model: Optional[str] = None
         self.instructions: Optional[str] = None
@@ -86,6 +88,7 @@ class SessionConfig:
         fmt = parse_format(audio_out.get("format"))
         if fmt is not None:
             self.output_format = fmt.name
+        self.output_audio = format_of(self.output_format)
         for container, key in ((session, "turn_detection"), (audio_in, "turn_detection")):
             if key in container:
                 td = container.get(key)

@@ -31,7 +31,6 @@ from opentelemetry_instrumentation_openai_realtime.telemetry import semconv as s
 from opentelemetry_instrumentation_openai_realtime.telemetry.attributes import error_type_of
 from opentelemetry_instrumentation_openai_realtime.telemetry.content import record_response_content
 
-from .audio_format import format_of
 from .records import MAX_TRACKED, NS, Input, Pending, Response, remember, seconds, speech_end
 from .shared import Shared
 from .values import as_mapping, as_str, dumps
@@ -202,7 +201,7 @@ class Turns:
             ttfc,
             seconds(response.first_audio_at, response.start),
             v2v,
-            format_of(shared.config.output_format),
+            shared.config.output_audio,
         )
         if status == "cancelled" and reason == "turn_detected":
             self.mark_interrupted(response)
@@ -268,7 +267,7 @@ class Turns:
         if self.awaits_transcript(response):
             deadline = max(deadline, now + int(self._s.settings.transcript_wait_seconds * NS))
         if response.audio_bytes and not response.truncated:
-            seconds_ = format_of(self._s.config.output_format).seconds(response.audio_bytes)
+            seconds_ = self._s.config.output_audio.seconds(response.audio_bytes)
             deadline = max(deadline, now + int(seconds_ * NS) + _AUDIO_HOLD_GRACE_NS)
         deadline = max(deadline, self.playback.hold_until(response, now))  # calls: still playing
         if deadline <= now:

@@ -93,7 +93,7 @@ def output_messages(
             if text is not None:
                 parts.append({"type": "text", "content": text})
     if settings.capture_audio:
-        blob = audio_part(audio, format_of(config.output_format), settings.max_audio_bytes)
+        blob = audio_part(audio, config.output_audio, settings.max_audio_bytes)
         if blob is not None:
             parts.append(blob)
     if not parts:
