@@ -21,20 +21,31 @@ class Clock:
         return self.now
 
 
+SIGNALS = ("all", "traces", "metrics")
+
+
 class Pipeline:
     """Telemetry for one session: with ``sdk``, a ``TracerProvider`` + ``BatchSpanProcessor``
     whose exporter counts and drops the spans and a ``MeterProvider`` with an in-memory reader;
-    without, the API's no-op providers (the state machine's own work only)."""
+    without, the API's no-op providers (the state machine's own work only). ``sdk`` may also name
+    one signal (``"traces"`` or ``"metrics"``): the SDK's provider for it, the no-op one for the
+    other, to tell what each signal costs."""
 
-    def __init__(self, sdk: bool = True, capture: bool = False) -> None:
+    def __init__(self, sdk: bool | str = True, capture: bool = False) -> None:
+        from opentelemetry.metrics import NoOpMeterProvider
+        from opentelemetry.trace import NoOpTracerProvider
+
         from opentelemetry_instrumentation_openai_realtime.config import Settings
         from opentelemetry_instrumentation_openai_realtime.telemetry.instruments import Telemetry
 
+        signals = ("all" if sdk is True else sdk) or "none"
+        if signals not in (*SIGNALS, "none"):
+            raise ValueError(f"sdk: one of {SIGNALS}, True or False, not {sdk!r}")
         self.exported = 0
         self.reader: Any = None
-        if sdk:
-            from opentelemetry.sdk.metrics import MeterProvider
-            from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        self.tracer_provider: Any = NoOpTracerProvider()
+        meter_provider: Any = NoOpMeterProvider()
+        if signals in ("all", "traces"):
             from opentelemetry.sdk.trace import TracerProvider
             from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -48,16 +59,14 @@ class Pipeline:
                 def shutdown(self) -> None:
                     pass
 
-            self.tracer_provider: Any = TracerProvider()
+            self.tracer_provider = TracerProvider()
             self.tracer_provider.add_span_processor(BatchSpanProcessor(DropExporter()))
-            self.reader = InMemoryMetricReader()
-            meter_provider: Any = MeterProvider(metric_readers=[self.reader])
-        else:
-            from opentelemetry.metrics import NoOpMeterProvider
-            from opentelemetry.trace import NoOpTracerProvider
+        if signals in ("all", "metrics"):
+            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-            self.tracer_provider = NoOpTracerProvider()
-            meter_provider = NoOpMeterProvider()
+            self.reader = InMemoryMetricReader()
+            meter_provider = MeterProvider(metric_readers=[self.reader])
         options = {"capture_content": "SPAN_ONLY" if capture else False}
         self.telemetry = Telemetry(
             Settings.from_options(options, environ={}), self.tracer_provider, meter_provider
@@ -65,8 +74,10 @@ class Pipeline:
 
     def flush(self) -> None:
         """Export the ended spans and collect the metrics (the SDK's share of the work)."""
+        force_flush = getattr(self.tracer_provider, "force_flush", None)
+        if force_flush is not None:
+            force_flush()
         if self.reader is not None:
-            self.tracer_provider.force_flush()
             self.reader.get_metrics_data()
 
     def session(self, dialect: str, clock: Clock) -> Any:

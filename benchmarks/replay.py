@@ -9,7 +9,9 @@ audio deltas (the other events and the audio deltas, less the other events alone
 deltas (the full stream less that), and the other events (less a replay that feeds nothing).
 
 ``--sdk`` gives the session the OpenTelemetry SDK's providers instead (spans exported to a dropping
-exporter, metrics collected at the end): our code plus the SDK's span and metric work. ``--str``
+exporter, metrics collected at the end): our code plus the SDK's span and metric work;
+``--sdk traces`` or ``--sdk metrics`` the SDK's provider for that signal alone (the no-op one for
+the other), to tell what each costs. ``--str``
 feeds the frames as ``str``, as ``websockets`` and ``aiohttp`` hand over the API's text frames.
 
 Unlike the client benchmark (``./scripts/bench --instructions``), nothing here waits on a socket:
@@ -28,8 +30,11 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
+from .machine import SIGNALS
+
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("all", "audio", "transcript", "other", "none")
+Sdk = Optional[str]  # None (the no-op providers), or one of machine.SIGNALS
 
 
 def _kind(frame: Any) -> str:
@@ -42,7 +47,7 @@ def _kind(frame: Any) -> str:
 
 
 def child(
-    dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False, text: bool = False
+    dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: Sdk = None, text: bool = False
 ) -> None:
     """One session of ``turns`` turns: every frame (``keep="all"``), or the other events plus the
     deltas of one kind (``"audio"``, ``"transcript"``), or the other events alone (``"other"``),
@@ -50,7 +55,7 @@ def child(
     from .machine import NS_PER_DELTA, Clock, Pipeline
     from .stream import Stream
 
-    pipeline = Pipeline(sdk=sdk, capture=content)
+    pipeline = Pipeline(sdk=sdk or False, capture=content)
     stream = Stream(dialect, deltas)
     first: Any = stream.session_created()
     frames: list[list[Any]] = [stream.turn() for _ in range(turns)]
@@ -73,14 +78,14 @@ def child(
 
 
 def count(
-    dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: bool = False, text: bool = False
+    dialect: str, turns: int, deltas: int, content: bool, keep: str, sdk: Sdk = None, text: bool = False
 ) -> int:
     """Instructions of one child process (valgrind's cachegrind, no cache simulation)."""
     args = ["--child", "--dialect", dialect, "--turns", str(turns), "--deltas", str(deltas), "--keep", keep]
     if content:
         args.append("--content")
     if sdk:
-        args.append("--sdk")
+        args += ["--sdk", sdk]
     if text:
         args.append("--str")
     env = {**os.environ, "PYTHONHASHSEED": "0"}
@@ -107,7 +112,7 @@ def measure(
     deltas: int,
     content: bool,
     kinds: tuple[str, ...],
-    sdk: bool = False,
+    sdk: Sdk = None,
     text: bool = False,
 ) -> dict[str, Any]:
     """Instructions per turn of the full stream, of the other events, and per delta of each kind
@@ -140,9 +145,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--contents", default="off,on", help="content capture off, on, or both")
     parser.add_argument(
         "--sdk",
-        action="store_true",
+        nargs="?",
+        const="all",
+        choices=SIGNALS,
         help="the OpenTelemetry SDK's providers (spans exported to a dropping exporter, metrics "
-        "collected at the end) instead of the no-op ones: our code plus the SDK's work",
+        "collected at the end) instead of the no-op ones: our code plus the SDK's work; 'traces' "
+        "or 'metrics': that signal's SDK provider alone",
     )
     parser.add_argument(
         "--str",
@@ -164,7 +172,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     for dialect in args.dialects.split(","):
         for content in (c == "on" for c in args.contents.split(",")):
             label = f"{dialect} content {'on' if content else 'off'}"
-            label += (", SDK" if args.sdk else "") + (", str frames" if args.text else "")
+            if args.sdk:
+                label += ", SDK" + ("" if args.sdk == "all" else f" {args.sdk} only")
+            label += ", str frames" if args.text else ""
             kinds = tuple(args.kinds.split(","))
             report[label] = measure(dialect, short, long_, args.deltas, content, kinds, args.sdk, args.text)
             print(f"{label}: {json.dumps(report[label])}", flush=True)

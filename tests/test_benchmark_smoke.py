@@ -150,3 +150,42 @@ def test_benchmark_paths_produce_numbers(monkeypatch, capsys):
     assert drifted["ratios"]["ga"]["off"] == pytest.approx(1050 / 1010)
     printed = capsys.readouterr().out
     assert "WARNING: the bare client counted first and last differs by +2.00%" in printed
+
+
+@pytest.mark.parametrize(
+    "sdk, spans, metrics",
+    [
+        (True, True, True),
+        ("all", True, True),
+        ("traces", True, False),
+        ("metrics", False, True),
+        (False, False, False),
+    ],
+)
+def test_replay_pipeline_signals(sdk, spans, metrics):
+    # ``python -m benchmarks.replay --sdk traces|metrics``: the SDK's provider for that signal alone,
+    # so what each signal costs can be told apart
+    from benchmarks.machine import Clock, Pipeline
+
+    pipeline = Pipeline(sdk=sdk)
+    frames = stream.Stream("ga", deltas=2)
+    session = pipeline.session("ga", Clock())
+    for frame in [frames.session_created(), *frames.turn()]:
+        session.server_frame(frame.encode())
+    session.close()
+    pipeline.flush()
+    assert (pipeline.exported >= 2) is spans and (pipeline.exported == 0) is not spans
+    data = pipeline.reader.get_metrics_data() if pipeline.reader is not None else None
+    names = (
+        {m.name for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
+        if data
+        else set()
+    )
+    assert ("gen_ai.client.token.usage" in names) is metrics and (not names) is not metrics
+
+
+def test_replay_pipeline_rejects_unknown_signals():
+    from benchmarks.machine import Pipeline
+
+    with pytest.raises(ValueError, match="logs"):
+        Pipeline(sdk="logs")
