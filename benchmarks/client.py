@@ -53,7 +53,7 @@ def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-class _Otel:
+class Otel:
     """The instrumented side: SDK providers, a dropping exporter, the instrumentor (``parts``:
     ``sdk``, ``noop`` or ``hooks``, see ``--otel``)."""
 
@@ -273,7 +273,7 @@ def _session_runner(args: argparse.Namespace) -> Session:
     return session
 
 
-def measure(args: argparse.Namespace, otel: Optional[_Otel], session: Session, turns: int) -> dict[str, Any]:
+def measure(args: argparse.Namespace, otel: Optional[Otel], session: Session, turns: int) -> dict[str, Any]:
     """One measured session: CPU from connect to close (and the span flush), plus per-chunk marks."""
     probe = _Probe(args.tracemalloc) if args.probe_turn else None
     gc.collect()
@@ -310,7 +310,7 @@ def measure(args: argparse.Namespace, otel: Optional[_Otel], session: Session, t
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """A warm-up session, then one measured session."""
-    otel = _Otel(args.otel) if args.mode == "instrumented" else None
+    otel = Otel(args.otel) if args.mode == "instrumented" else None
     session = _session_runner(args)
     try:
         if args.warmup > 0:
@@ -335,7 +335,7 @@ def serve(
     """
     commands = sys.stdin if commands is None else commands
     out = sys.stdout if out is None else out
-    otel = _Otel(args.otel) if args.mode == "instrumented" else None
+    otel = Otel(args.otel) if args.mode == "instrumented" else None
     session = _session_runner(args)
     try:
         if args.warmup > 0:

@@ -23,6 +23,7 @@ Targets: CPU ratio <= 1.03 with content off, <= 1.05 with content on; memory gro
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -34,7 +35,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -308,11 +309,17 @@ def instruction_count(port: int, api: str, kind: str, turns: int, deltas: int) -
     args = [*_client_args(port, api, kind, deltas, 0, False), "--turns", str(turns), "--chunk", "0"]
     if kind in ("hooks", "noop", "peer"):
         args += ["--otel", kind]
-    env = _env("SPAN_ONLY" if kind == "on" else None)
+    return valgrind_count("benchmarks.client", args, "SPAN_ONLY" if kind == "on" else None)
+
+
+def valgrind_count(module: str, args: list[str], content: Optional[str] = None) -> int:
+    """Instructions executed by ``python -m module args`` (valgrind's cachegrind, no cache
+    simulation), content capture set to ``content``."""
+    env = _env(content)
     env["PYTHONHASHSEED"] = "0"  # the same dict layouts in every run
     valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     proc = subprocess.run(
-        [*valgrind, sys.executable, "-m", "benchmarks.client", *args],
+        [*valgrind, sys.executable, "-m", module, *args],
         check=False,
         cwd=ROOT,
         env=env,
@@ -322,7 +329,7 @@ def instruction_count(port: int, api: str, kind: str, turns: int, deltas: int) -
     )
     count = irefs(proc.stderr)
     if proc.returncode != 0 or count is None:
-        raise RuntimeError(f"valgrind {api} {kind} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"valgrind {module} {args} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return count
 
 
@@ -355,17 +362,32 @@ def instructions(args: argparse.Namespace, server: Server) -> dict[str, Any]:
 
     for api in args.apis:
         kinds = [k for k in INSTRUCTION_KINDS[api] if k != "peer" or _peer_installed()]
-        counts = {kind: count(api, kind) for kind in kinds}
-        # the bare client again, last: its two counts agree to about 0.03% on an idle machine and
-        # move by up to 2% beside other work (docs/performance.md); the ratios divide by their
-        # mean, the count of a client measured mid-way if the drift was steady
-        first, last = counts["bare"], count(api, "bare")
-        counts["bare"] = (first + last) // 2
-        result["drift"][api] = (last - first) / first
+        counts, result["drift"][api] = against_bare(functools.partial(count, api), kinds)
         result["counts"][api] = counts
         result["ratios"][api] = {kind: counts[kind] / counts["bare"] for kind in kinds}
     print_instructions(result)
     return result
+
+
+def against_bare(count: Callable[[str], int], kinds: Sequence[str]) -> tuple[dict[str, int], float]:
+    """Each kind's count (``"bare"`` first), and the bare client's again, last: its two counts
+    agree to about 0.03% on an idle machine and move by up to 2% beside other work
+    (docs/performance.md). The bare count returned is their mean, the count of a client measured
+    mid-way if the drift was steady, with the drift: (last - first) / first."""
+    counts = {kind: count(kind) for kind in kinds}
+    first, last = counts["bare"], count("bare")
+    counts["bare"] = (first + last) // 2
+    return counts, (last - first) / first
+
+
+def drift_line(drift: float, limit: float = DRIFT_LIMIT) -> str:
+    """What the drift of the bare client's two counts says of a run."""
+    if abs(drift) > limit:
+        return (
+            f"WARNING: the bare client counted first and last differs by {drift:+.2%} (more than"
+            f" {limit:.1%}): other work ran on this machine; these ratios are not figures"
+        )
+    return f"bare client first and last: {drift:+.3%} apart (steady)"
 
 
 def print_instructions(result: dict[str, Any]) -> None:
@@ -378,14 +400,7 @@ def print_instructions(result: dict[str, Any]) -> None:
             if kind in ratios:
                 line += f"   {label} {ratios[kind]:.4f}x"
         print(line)
-        drift = result["drift"][api]
-        if abs(drift) > DRIFT_LIMIT:
-            print(
-                f"        WARNING: the bare client counted first and last differs by {drift:+.2%} (more than"
-                f" {DRIFT_LIMIT:.1%}): other work ran on this machine; these ratios are not figures"
-            )
-        else:
-            print(f"        bare client first and last: {drift:+.3%} apart (steady)")
+        print(f"        {drift_line(result['drift'][api])}")
         if api == "ga":
             verdicts = [
                 "PASS" if ratios[k] <= t else "FAIL"

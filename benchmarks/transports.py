@@ -16,6 +16,14 @@ this process per frame is compared:
 The per-connection price of the URL check is measured too (``--connects`` connections opened
 and closed on the ``other`` path, bare vs instrumented). Rounds are interleaved and the median
 of each is printed.
+
+``--instructions`` counts instructions instead (valgrind, as ``./scripts/bench --instructions``
+does for the openai SDK): an app on each library's socket (:mod:`benchmarks.sockets`) plays the
+benchmark's audio-heavy session from :mod:`benchmarks.server` (turns of 50 audio and 50 transcript
+deltas and their 14 other events), parsing every frame with ``json.loads`` as apps and frameworks
+do; a 15-turn session minus a 5-turn one, bare, instrumented on a path that is not a Realtime
+endpoint, and instrumented on ``/v1/realtime`` (content off, the SDK's providers); the bare app is
+counted first and again last, as there.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ import sys
 import time
 from typing import Any, Callable
 
-LIBRARIES = ("websockets-asyncio", "websockets-sync", "aiohttp")
+from .sockets import LIBRARIES
+
 MODES = ("bare", "other", "realtime")
 PATHS = {"other": "/media/stream", "realtime": "/v1/realtime", "bare": "/media/stream"}
 
@@ -186,9 +195,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connects", type=int, default=300)
     parser.add_argument("--libraries", default=",".join(LIBRARIES))
     parser.add_argument("--json", metavar="PATH", help="write the raw figures here")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions (valgrind) of a whole Realtime session instead of CPU per frame",
+    )
+    parser.add_argument(
+        "--instruction-turns", default="5,15", help="the short and the long session (default 5,15)"
+    )
+    parser.add_argument("--deltas", type=int, default=50, help="audio deltas per turn (--instructions)")
     args = parser.parse_args(argv)
     if args.serve is not None:
         asyncio.run(_serve(args.serve))
+        return 0
+    if args.instructions:
+        turns = tuple(int(n) for n in args.instruction_turns.split(","))
+        counted = instructions([lib for lib in args.libraries.split(",") if lib], turns, args.deltas)
+        if args.json:
+            with open(args.json, "w") as out:
+                json.dump(counted, out, indent=1)
         return 0
     if args.quick:
         args.frames, args.rounds, args.connects = 3_000, 3, 100
@@ -237,6 +262,61 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w") as out:
             json.dump({"frames": figures, "connects": connects, "args": vars(args)}, out, indent=1)
     return 0
+
+
+INSTRUCTION_MODES = ("bare", "other", "realtime")
+# A socket app's session is about a sixth of the openai client's instructions, and its bare count
+# moved by up to 0.5% between runs alone on an idle machine (docs/transports.md): the openai
+# client's 0.1% limit would flag every run
+DRIFT_LIMIT = 0.01
+
+
+def instruction_count(library: str, port: int, mode: str, turns: int, deltas: int) -> int:
+    """Instructions of one app process playing a session of ``turns`` turns over ``library``."""
+    from .run import valgrind_count
+
+    args = ["--library", library, "--port", str(port), "--turns", str(turns), "--deltas", str(deltas)]
+    if mode != "bare":
+        args += ["--instrumented", "--path", mode]
+    return valgrind_count("benchmarks.sockets", args)
+
+
+def instructions(libraries: list[str], turns: tuple[int, ...], deltas: int) -> dict[str, Any]:
+    """Per library: (long - short session) instructions per mode, the ratios to the bare app's
+    and the drift of its two counts."""
+    from .run import Server, against_bare
+
+    short, long_ = turns
+    result: dict[str, Any] = {"turns": [short, long_], "deltas": deltas, "libraries": {}}
+    with Server() as server:
+        for library in libraries:
+
+            def count(mode: str, library: str = library) -> int:
+                long_count = instruction_count(library, server.port, mode, long_, deltas)
+                return long_count - instruction_count(library, server.port, mode, short, deltas)
+
+            counts, drift = against_bare(count, INSTRUCTION_MODES)
+            ratios = {mode: counts[mode] / counts["bare"] for mode in INSTRUCTION_MODES}
+            result["libraries"][library] = {"counts": counts, "ratios": ratios, "drift": drift}
+    print_instructions(result)
+    return result
+
+
+def print_instructions(result: dict[str, Any]) -> None:
+    from .run import drift_line
+
+    short, long_ = result["turns"]
+    print(
+        f"Instructions, {long_}-turn minus {short}-turn sessions ({result['deltas']} audio deltas a turn,"
+        " every frame parsed by the app), each / the bare app's:"
+    )
+    print(f"{'library':<20}{'bare':>12}{'other path':>12}{'Realtime path':>15}")
+    for library, row in result["libraries"].items():
+        ratios = row["ratios"]
+        print(
+            f"{library:<20}{row['counts']['bare']:>12.4g}{ratios['other']:>11.4f}x{ratios['realtime']:>14.4f}x"
+        )
+        print(f"{'':<20}{drift_line(row['drift'], DRIFT_LIMIT)}")
 
 
 if __name__ == "__main__":

@@ -224,6 +224,50 @@ def test_the_transports_benchmark_produces_numbers(capsys):
     assert "CPU per connection" in out
 
 
+@pytest.mark.timeout(120)
+def test_the_transports_instruction_benchmark_plays_real_sessions(monkeypatch, capsys):
+    """``python -m benchmarks.transports --instructions``: the app it counts plays whole sessions of
+    the benchmark's stream over each library (traced on the Realtime path, untouched on another),
+    and the counts become ratios to the bare app's (valgrind itself is too slow here)."""
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from benchmarks import client, run, sockets, transports
+    from benchmarks.stream import Stream
+
+    libraries = [lib for lib in sockets.LIBRARIES if lib != "aiohttp" or has_aiohttp()]
+    per_turn = Stream("ga", 3).events_per_turn()
+    with run.Server() as server:
+        for library in libraries:
+            for path, spans in (("realtime", {"realtime_session": 1, "chat": 2}), ("other", {})):
+                otel = client.Otel("sdk")
+                try:
+                    played = sockets.play(library, server.port, turns=2, path=path, deltas=3)
+                    otel.flush()
+                finally:
+                    otel.close()
+                assert (played.done, played.events) == (2, 2 + 2 * per_turn), (library, path)
+                assert dict(otel.spans) == spans, (library, path)
+            bare = sockets.play(library, server.port, turns=1, deltas=3)
+            assert (bare.done, bare.events) == (1, 2 + per_turn)
+
+    fake = {"bare": 1000, "other": 1000, "realtime": 1300}
+    monkeypatch.setattr(
+        transports,
+        "instruction_count",
+        lambda library, port, mode, turns, deltas: 50 + fake[mode] * (turns - 5) // 10,
+    )
+    counted = transports.instructions(libraries, (5, 15), 50)
+    for library in libraries:
+        row = counted["libraries"][library]
+        assert row["ratios"] == {"bare": 1.0, "other": 1.0, "realtime": 1.3} and row["drift"] == 0.0
+    out = capsys.readouterr().out
+    assert "1.0000x" in out and "1.3000x" in out and "apart (steady)" in out
+
+
 def _tree(pipeline):
     """The span tree as comparable data: names, kinds, parents, status and attributes, timings and
     the server's port aside."""
