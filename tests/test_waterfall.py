@@ -558,3 +558,51 @@ def test_the_ascii_fallback_marks_the_overrun_too():
     (lookup_line,) = [line for line in ascii_text.splitlines() if line.lstrip().startswith("lookup-order")]
     bar = lookup_line[len("    lookup-order") : lookup_line.index(" 2.00s")].strip()
     assert bar.startswith("#") and bar.endswith(":") and set(bar) == {"#", ":"}
+
+
+def test_transcription_spans_get_their_summary_colour_and_key():
+    """A transcription session's ``speech_to_text`` spans: the transcription model's tokens or
+    billed audio, its time to first delta, a status other than completed; blue bars."""
+    provider, exporter = pipeline()
+    tracer = provider.get_tracer("test")
+    session = tracer.start_span(
+        "realtime_session gpt-4o-transcribe",
+        start_time=at(0),
+        attributes={"gen_ai.operation.name": "realtime_session", "openai.realtime.session.status": "closed"},
+    )
+    ctx = trace.set_span_in_context(session)
+    spans = (
+        (
+            1,
+            {
+                "gen_ai.usage.input_tokens": 31,
+                "gen_ai.usage.output_tokens": 9,
+                "gen_ai.response.time_to_first_chunk": 0.18,
+                "openai.realtime.transcription.status": "completed",
+            },
+        ),
+        (3, {"openai.realtime.transcription.usage.seconds": 2.4}),
+        (5, {"openai.realtime.transcription.status": "failed", "error.type": "transcription_failed"}),
+    )
+    for start, attributes in spans:
+        stt = tracer.start_span(
+            "speech_to_text gpt-4o-transcribe",
+            context=ctx,
+            start_time=at(start),
+            attributes={"gen_ai.operation.name": "speech_to_text", **attributes},
+        )
+        if "error.type" in attributes:
+            stt.set_status(Status(StatusCode.ERROR))
+        stt.end(end_time=at(start + 0.5))
+    session.end(end_time=at(6))
+    finished = exporter.get_finished_spans()
+    text = render_waterfall(finished, width=100, key=True)
+    assert "tokens in 31 / out 9 · ttfc 180ms" in text
+    assert "completed" not in text.replace("closed", "")  # the usual status goes unsaid
+    assert "billed audio 2.40s" in text
+    assert "ERROR transcription_failed · failed" in text
+    key = [line.split()[0] for line in text[text.index("key:") :].splitlines()[1:]]
+    assert key == ["ttfc", "billed", "tokens"]
+    colored = render_waterfall(finished, width=100, color=True)
+    assert colored.count("\x1b[34m") == 2  # the two transcriptions that did not fail: blue
+    assert ANSI.sub("", colored) == render_waterfall(finished, width=100)

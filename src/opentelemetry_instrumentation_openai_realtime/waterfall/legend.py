@@ -65,11 +65,12 @@ def _event_detail(name: str, attributes: Any, g: _Glyphs) -> str:
 
 # (label as it appears in a summary, what it means); shown only for the labels a waterfall uses.
 LABELS: tuple[tuple[str, str], ...] = (
-    ("ttfc", "time to first chunk: turn start -> first audio, text or tool arguments"),
+    ("ttfc", "time to first chunk: turn (or transcription) start -> first audio, text or arguments"),
+    ("billed audio", "seconds of input audio a duration-billed transcription model charged"),
     ("v2v", "voice-to-voice: the user stops speaking -> first audio back"),
     ("dead air", "a tool call: the model's arguments done -> the app's output sent"),
     ("INTERRUPTED", "the user spoke over the answer; heard X of Y: audio heard of generated"),
-    ("tokens in", "input tokens (from the prompt cache) / output tokens of the turn"),
+    ("tokens in", "input tokens (from the prompt cache) / output tokens of the turn or transcription"),
     ("finish", "why the response ended (stop, tool_call, turn_detected, error ...)"),
     ("turns", "responses completed / cut short by the user in the session"),
     ("ends after", "{past} the part of a span after its turn (or parent) ended"),

@@ -21,7 +21,7 @@ class _Row(NamedTuple):
     span: ReadableSpan
     depth: int
     label: str
-    kind: str  # session | chat | tool | other
+    kind: str  # session | chat | tool | transcription | other
     error: bool
     start: Optional[int]
     end: Optional[int]
@@ -32,7 +32,12 @@ class _Row(NamedTuple):
 def _row(span: ReadableSpan, depth: int, g: _Glyphs) -> _Row:
     name = span.name if isinstance(span.name, str) and span.name else "?"
     op = _operation(span)
-    kind = {sc.OPERATION_SESSION: "session", sc.OPERATION_CHAT: "chat", sc.OPERATION_EXECUTE_TOOL: "tool"}
+    kind = {
+        sc.OPERATION_SESSION: "session",
+        sc.OPERATION_CHAT: "chat",
+        sc.OPERATION_EXECUTE_TOOL: "tool",
+        sc.OPERATION_TRANSCRIPTION: "transcription",
+    }
     start = _int(span.start_time)
     end = _int(span.end_time)
     error = _is_error(span)
@@ -108,6 +113,20 @@ def _summary(
             names = [r for r in reasons if isinstance(r, str) and r]
             if names:
                 parts.append("finish " + ",".join(names))
+    elif op == sc.OPERATION_TRANSCRIPTION:
+        status = attrs.get(sc.TRANSCRIPTION_STATUS)
+        if isinstance(status, str) and status and status != "completed":
+            parts.append(status)
+        tokens_in = _int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
+        tokens_out = _int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
+        if tokens_in is not None or tokens_out is not None:
+            parts.append(f"tokens in {_fmt_opt(tokens_in)} / out {_fmt_opt(tokens_out)}")
+        billed = _num(attrs.get(sc.TRANSCRIPTION_SECONDS))
+        if billed is not None:
+            parts.append(f"billed audio {_fmt_seconds(billed)}")
+        ttfc = _num(attrs.get(sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK))
+        if ttfc is not None:
+            parts.append(f"ttfc {_fmt_duration(int(ttfc * 1e9), g)}")
     elif op == sc.OPERATION_EXECUTE_TOOL:
         tool = attrs.get(sc.GEN_AI_TOOL_NAME)
         if isinstance(tool, str) and tool:

@@ -13,6 +13,7 @@ _SGR = {
     "session": "36",  # cyan
     "chat": "32",  # green
     "tool": "33",  # yellow
+    "transcription": "34",  # blue
     "other": "37",  # neutral grey
     "error": "31",  # red
     "bold": "1",
