@@ -230,3 +230,51 @@ def test_the_hot_path_compares_the_ids_where_the_kinds_last_delta_had_them(make_
     assert hot.text_at == hot.audio_at
     finish_response(session)
     assert generated_bytes(pipeline) == 3 * 600
+
+
+class _CountingDecoder:
+    """The session's decoder, counting the frames that reach it (those off the hot path)."""
+
+    def __init__(self, decoder: Any) -> None:
+        self.decoder = decoder
+        self.frames = 0
+
+    def server(self, data: Any) -> Any:
+        self.frames += 1
+        return self.decoder.server(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.decoder, name)
+
+
+@pytest.mark.parametrize("kind", FRAME_TYPES)
+@pytest.mark.parametrize(
+    "audio_type, transcript_type",
+    [
+        ("response.output_audio.delta", "response.output_audio_transcript.delta"),
+        ("response.audio.delta", "response.audio_transcript.delta"),  # beta's names
+    ],
+)
+def test_the_hot_path_takes_the_deltas_of_either_dialect(
+    make_session, pipeline, kind, audio_type, transcript_type
+):
+    """The hot item compares the prefixes of its own dialect's names (from its first audio delta):
+    the next audio and transcript deltas of that dialect never reach the decoder."""
+    session = make_session()
+    start_response(session)
+    session.server_frame(framed(kind, {**audio_delta(), "type": audio_type}))  # decoded: hot
+    counting = session._decoder = _CountingDecoder(session._decoder)
+    for _ in range(3):
+        session.server_frame(framed(kind, {**audio_delta(), "type": audio_type}))
+        session.server_frame(framed(kind, {**transcript_delta(), "type": transcript_type}))
+    assert counting.frames == 0
+    # the other dialect's names (never sent in one session): decoded, and still counted
+    other = (
+        "response.audio.delta"
+        if audio_type == "response.output_audio.delta"
+        else "response.output_audio.delta"
+    )
+    session.server_frame(framed(kind, {**audio_delta(), "type": other}))
+    assert counting.frames == 1
+    finish_response(session)
+    assert generated_bytes(pipeline) == 5 * 600

@@ -92,7 +92,8 @@ class HotItem:
 
     __slots__ = (
         "audio_at",
-        "audio_prefixes",
+        "audio_prefix",
+        "audio_size",
         "brace",
         "equals",
         "ids",
@@ -103,10 +104,11 @@ class HotItem:
         "response",
         "size",
         "text_at",
-        "text_prefixes",
+        "text_prefix",
+        "text_size",
     )
 
-    def __init__(self, ids: Any, response: Any, output: Any) -> None:
+    def __init__(self, ids: Any, response: Any, output: Any, frame: Any = None) -> None:
         self.ids = ids
         self.kind = type(ids)
         self.size = len(ids)
@@ -114,8 +116,13 @@ class HotItem:
         self.text_at = -1
         self.response = response
         self.output = output
-        markers = hot_markers(self.kind)
-        self.audio_prefixes, self.text_prefixes, self.marker, self.quote, self.brace, self.equals = markers
+        audio, text, self.marker, self.quote, self.brace, self.equals = hot_markers(self.kind)
+        # the prefixes of the dialect of ``frame`` (the item's audio delta that made it hot):
+        # compared by slicing, cheaper than ``startswith`` with a tuple (a frame of the other
+        # dialect's names, never sent in one session, would take the decoder's path)
+        dialect = 1 if frame is not None and frame.startswith(audio[1]) else 0
+        self.audio_prefix, self.text_prefix = audio[dialect], text[dialect]  # paired by position
+        self.audio_size, self.text_size = len(self.audio_prefix), len(self.text_prefix)
 
     def locate(self, data: Any, audio: bool) -> bool:
         """The frame, a delta of the item's kind (``audio`` or text) whose ids part was not where

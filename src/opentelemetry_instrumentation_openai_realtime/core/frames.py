@@ -82,7 +82,7 @@ TEXT = 2  # transcript and text deltas
 ARGUMENTS = 3  # response.function_call_arguments.delta
 
 _AUDIO_TYPES = ("response.output_audio.delta", "response.audio.delta")
-_TEXT_TYPES = (
+_TEXT_TYPES = (  # the first two: the transcripts of _AUDIO_TYPES, in its order (HotItem pairs them)
     "response.output_audio_transcript.delta",
     "response.audio_transcript.delta",
     "response.output_text.delta",
