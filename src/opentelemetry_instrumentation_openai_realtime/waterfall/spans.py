@@ -91,21 +91,13 @@ def _summary(
                 if generated is not None:
                     text += f" of {_fmt_seconds(generated)}"
             markers.append((text, "warn"))
-        tokens_in = _int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
-        tokens_out = _int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
-        cached = _int(attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS))
-        if tokens_in is not None or tokens_out is not None:
-            text = f"tokens in {_fmt_opt(tokens_in)}"
-            if cached:
-                text += f" ({cached} cached)"
-            parts.append(f"{text} / out {_fmt_opt(tokens_out)}")
-        for key, label in (
-            (sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, "ttfc"),
-            (sc.RESPONSE_VOICE_TO_VOICE, "v2v"),
-        ):
-            seconds = _num(attrs.get(key))
-            if seconds is not None:
-                parts.append(f"{label} {_fmt_duration(int(seconds * 1e9), g)}")
+        _tokens(attrs, parts)
+        _latencies(
+            attrs,
+            ((sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, "ttfc"), (sc.RESPONSE_VOICE_TO_VOICE, "v2v")),
+            parts,
+            g,
+        )
         reasons = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS)
         if isinstance(reasons, str):
             reasons = (reasons,)
@@ -117,16 +109,11 @@ def _summary(
         status = attrs.get(sc.TRANSCRIPTION_STATUS)
         if isinstance(status, str) and status and status != "completed":
             parts.append(status)
-        tokens_in = _int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
-        tokens_out = _int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
-        if tokens_in is not None or tokens_out is not None:
-            parts.append(f"tokens in {_fmt_opt(tokens_in)} / out {_fmt_opt(tokens_out)}")
+        _tokens(attrs, parts)
         billed = _num(attrs.get(sc.TRANSCRIPTION_SECONDS))
         if billed is not None:
             parts.append(f"billed audio {_fmt_seconds(billed)}")
-        ttfc = _num(attrs.get(sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK))
-        if ttfc is not None:
-            parts.append(f"ttfc {_fmt_duration(int(ttfc * 1e9), g)}")
+        _latencies(attrs, ((sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, "ttfc"),), parts, g)
     elif op == sc.OPERATION_EXECUTE_TOOL:
         tool = attrs.get(sc.GEN_AI_TOOL_NAME)
         if isinstance(tool, str) and tool:
@@ -134,6 +121,28 @@ def _summary(
         if start is not None and end is not None:
             parts.append(f"dead air {_fmt_duration(end - start, g)}")
     return markers + [(part, "") for part in parts]
+
+
+def _tokens(attrs: Mapping[str, Any], parts: list[str]) -> None:
+    """``tokens in N (M cached) / out K`` of a turn or a transcription, if it reported usage."""
+    tokens_in = _int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
+    tokens_out = _int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
+    cached = _int(attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS))
+    if tokens_in is not None or tokens_out is not None:
+        text = f"tokens in {_fmt_opt(tokens_in)}"
+        if cached:
+            text += f" ({cached} cached)"
+        parts.append(f"{text} / out {_fmt_opt(tokens_out)}")
+
+
+def _latencies(
+    attrs: Mapping[str, Any], labels: Sequence[tuple[str, str]], parts: list[str], g: _Glyphs
+) -> None:
+    """``label duration`` for each latency attribute (seconds) of ``labels`` the span has."""
+    for key, label in labels:
+        seconds = _num(attrs.get(key))
+        if seconds is not None:
+            parts.append(f"{label} {_fmt_duration(int(seconds * 1e9), g)}")
 
 
 def _tree_order(spans: Sequence[ReadableSpan]) -> list[tuple[ReadableSpan, int]]:
