@@ -362,22 +362,24 @@ def instructions(args: argparse.Namespace, server: Server) -> dict[str, Any]:
 
     for api in args.apis:
         kinds = [k for k in INSTRUCTION_KINDS[api] if k != "peer" or _peer_installed()]
-        counts, result["drift"][api] = against_bare(functools.partial(count, api), kinds)
-        result["counts"][api] = counts
-        result["ratios"][api] = {kind: counts[kind] / counts["bare"] for kind in kinds}
+        counted = against_bare(functools.partial(count, api), kinds)
+        result["counts"][api], result["ratios"][api], result["drift"][api] = counted
     print_instructions(result)
     return result
 
 
-def against_bare(count: Callable[[str], int], kinds: Sequence[str]) -> tuple[dict[str, int], float]:
+def against_bare(
+    count: Callable[[str], int], kinds: Sequence[str]
+) -> tuple[dict[str, int], dict[str, float], float]:
     """Each kind's count (``"bare"`` first), and the bare client's again, last: its two counts
     agree to about 0.03% on an idle machine and move by up to 2% beside other work
     (docs/performance.md). The bare count returned is their mean, the count of a client measured
-    mid-way if the drift was steady, with the drift: (last - first) / first."""
+    mid-way if the drift was steady, with each kind's ratio to it and the drift:
+    (last - first) / first."""
     counts = {kind: count(kind) for kind in kinds}
     first, last = counts["bare"], count("bare")
     counts["bare"] = (first + last) // 2
-    return counts, (last - first) / first
+    return counts, {kind: counts[kind] / counts["bare"] for kind in kinds}, (last - first) / first
 
 
 def drift_line(drift: float, limit: float = DRIFT_LIMIT) -> str:

@@ -264,7 +264,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-INSTRUCTION_MODES = ("bare", "other", "realtime")
 # A socket app's session is about a sixth of the openai client's instructions, and its bare count
 # moved by up to 0.5% between runs alone on an idle machine (docs/transports.md): the openai
 # client's 0.1% limit would flag every run
@@ -295,8 +294,7 @@ def instructions(libraries: list[str], turns: tuple[int, ...], deltas: int) -> d
                 long_count = instruction_count(library, server.port, mode, long_, deltas)
                 return long_count - instruction_count(library, server.port, mode, short, deltas)
 
-            counts, drift = against_bare(count, INSTRUCTION_MODES)
-            ratios = {mode: counts[mode] / counts["bare"] for mode in INSTRUCTION_MODES}
+            counts, ratios, drift = against_bare(count, MODES)
             result["libraries"][library] = {"counts": counts, "ratios": ratios, "drift": drift}
     print_instructions(result)
     return result

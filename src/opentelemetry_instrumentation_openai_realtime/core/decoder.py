@@ -108,7 +108,7 @@ class HotItem:
         "text_size",
     )
 
-    def __init__(self, ids: Any, response: Any, output: Any, frame: Any = None) -> None:
+    def __init__(self, ids: Any, response: Any, output: Any, frame: Any) -> None:
         self.ids = ids
         self.kind = type(ids)
         self.size = len(ids)
@@ -120,7 +120,7 @@ class HotItem:
         # the prefixes of the dialect of ``frame`` (the item's audio delta that made it hot):
         # compared by slicing, cheaper than ``startswith`` with a tuple (a frame of the other
         # dialect's names, never sent in one session, would take the decoder's path)
-        dialect = 1 if frame is not None and frame.startswith(audio[1]) else 0
+        dialect = 1 if frame.startswith(audio[1]) else 0
         self.audio_prefix, self.text_prefix = audio[dialect], text[dialect]  # paired by position
         self.audio_size, self.text_size = len(self.audio_prefix), len(self.text_prefix)
 
